@@ -1,0 +1,148 @@
+"""Typed access to `data/catalog.yaml`: neutral GPU, instance, storage-class and region names
+mapped to each cloud. Everything that needs a cloud-specific name asks here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, cast
+
+import yaml
+
+Cloud = Literal["aws", "gcp", "azure"]
+CLOUDS: tuple[Cloud, ...] = ("aws", "gcp", "azure")
+TIER_CLASSES: tuple[str, ...] = ("infrequent", "cold", "archive")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MachineType:
+    """A node/VM shape on one cloud. For GCP GPUs, `name` is the machine type and the GPUs
+    are attached as `accelerator_type` x `gpus`."""
+
+    cloud: Cloud
+    name: str
+    vcpus: int
+    memory_gib: float
+    gpus: int = 0
+    accelerator: str | None = None  # neutral name, e.g. "a100-80gb"
+    accelerator_type: str | None = None  # GCP guest accelerator type
+    gpu_memory_gib: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class StorageClass:
+    neutral: str
+    cloud: Cloud
+    name: str
+    min_storage_days: int
+    min_age_days: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Catalog:
+    accelerators: dict[str, dict[Cloud, tuple[MachineType, ...]]]
+    accelerator_descriptions: dict[str, str]
+    cpu_types: dict[Cloud, dict[str, MachineType]]
+    storage_classes: dict[str, dict[Cloud, StorageClass]]
+    regions: dict[Cloud, dict[str, str]]  # region -> geography
+    aws_zone_suffixes: tuple[str, ...]
+
+    def accelerator_offers(self, accelerator: str, cloud: Cloud) -> tuple[MachineType, ...]:
+        return self.accelerators.get(accelerator, {}).get(cloud, ())
+
+    def accelerators_on(self, cloud: Cloud) -> list[str]:
+        return [name for name, offers in self.accelerators.items() if cloud in offers]
+
+    def gpu_machine(self, accelerator: str, cloud: Cloud, gpus: int) -> MachineType | None:
+        for offer in self.accelerator_offers(accelerator, cloud):
+            if offer.gpus == gpus:
+                return offer
+        return None
+
+    def machine(self, cloud: Cloud, name: str) -> MachineType | None:
+        """Any machine type by its cloud name (GPU or CPU). GCP GPU machine names are not
+        unique across accelerators (n1-standard-8 hosts T4 or V100): the first wins."""
+        if name in self.cpu_types[cloud]:
+            return self.cpu_types[cloud][name]
+        for offers in self.accelerators.values():
+            for offer in offers.get(cloud, ()):
+                if offer.name == name:
+                    return offer
+        return None
+
+    def gpu_instance_types(self, cloud: Cloud) -> set[str]:
+        """Instance/VM type names that carry GPUs themselves (AWS, Azure). On GCP GPUs are
+        attached separately, see `gpu_accelerator_types`."""
+        if cloud == "gcp":
+            return set()
+        return {o.name for offers in self.accelerators.values() for o in offers.get(cloud, ())}
+
+    def gpu_accelerator_types(self) -> set[str]:
+        return {
+            o.accelerator_type
+            for offers in self.accelerators.values()
+            for o in offers.get("gcp", ())
+            if o.accelerator_type
+        }
+
+    def storage_class(self, neutral: str, cloud: Cloud) -> StorageClass:
+        return self.storage_classes[neutral][cloud]
+
+    def region_geo(self, cloud: Cloud, region: str) -> str | None:
+        return self.regions[cloud].get(region)
+
+
+def _offer(cloud: Cloud, accel: str, gpu_mem: int, raw: dict[str, Any]) -> MachineType:
+    return MachineType(
+        cloud=cloud,
+        name=str(raw.get("instanceType") or raw["machineType"]),
+        vcpus=int(raw["vcpus"]),
+        memory_gib=float(raw["memoryGib"]),
+        gpus=int(raw["gpus"]),
+        accelerator=accel,
+        accelerator_type=raw.get("acceleratorType"),
+        gpu_memory_gib=gpu_mem,
+    )
+
+
+def parse_catalog(raw: dict[str, Any]) -> Catalog:
+    accelerators: dict[str, dict[Cloud, tuple[MachineType, ...]]] = {}
+    for accel, spec in raw["accelerators"].items():
+        mem = int(spec["gpuMemoryGib"])
+        accelerators[accel] = {c: tuple(_offer(c, accel, mem, o) for o in spec[c]) for c in CLOUDS if c in spec}
+    cpu_types = {
+        c: {
+            n: MachineType(cloud=c, name=n, vcpus=int(v["vcpus"]), memory_gib=float(v["memoryGib"]))
+            for n, v in raw["cpuInstanceTypes"][c].items()
+        }
+        for c in CLOUDS
+    }
+    storage = {
+        neutral: {
+            c: StorageClass(
+                neutral=neutral,
+                cloud=c,
+                name=str(v["name"]),
+                min_storage_days=int(v["minStorageDays"]),
+                min_age_days=int(v["minAgeDays"]),
+            )
+            for c, v in per_cloud.items()
+        }
+        for neutral, per_cloud in raw["storageClasses"].items()
+    }
+    regions = {c: {r: str(v["geo"]) for r, v in raw["regions"][c].items()} for c in CLOUDS}
+    return Catalog(
+        accelerators=accelerators,
+        accelerator_descriptions={a: str(s["description"]) for a, s in raw["accelerators"].items()},
+        cpu_types=cpu_types,
+        storage_classes=storage,
+        regions=regions,
+        aws_zone_suffixes=tuple(raw["awsZoneSuffixes"]),
+    )
+
+
+@cache
+def load_catalog() -> Catalog:
+    text = resources.files("blueprint").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
+    return parse_catalog(cast(dict[str, Any], yaml.safe_load(text)))

@@ -1,0 +1,166 @@
+"""`mlbp`: generate, validate and check ML platform blueprints without a cloud account.
+
+Exit codes: 0 ok, 1 policy violations (check), 2 bad input or engine error."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from blueprint import __version__
+from blueprint.catalog import CLOUDS, load_catalog
+from blueprint.errors import BlueprintError
+from blueprint.generator import render_stack, validate_generated, write_atomically
+from blueprint.loader import load_stack_file
+from blueprint.presets import PRESETS, build_preset, environment_of
+from blueprint.project import Project, find_project
+from blueprint.schema import schema
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
+
+
+@dataclass
+class Context:
+    project: Project
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+class InputError(click.ClickException):
+    """Bad input: every problem on its own line, exit code 2, no traceback."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, problems: tuple[str, ...] | list[str]) -> None:
+        super().__init__("\n".join(problems))
+
+    def show(self, file: object = None) -> None:
+        click.echo(self.message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mlbp")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Checkout of the template (holding Pulumi.yaml). Default: found from the current folder upwards.",
+)
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None) -> None:
+    """ML Platform Blueprints: one blueprint per environment (stacks/Pulumi.<env>.yaml) turned
+    into a secure, cost-controlled ML platform on AWS, GCP or Azure.
+
+    \b
+    Exit codes: 0 ok, 1 policy violations, 2 bad input or engine error.
+    """
+    ctx.obj = Context(project=find_project(project_dir))
+
+
+@cli.command()
+@click.argument("stack")
+@click.option("--cloud", type=click.Choice(CLOUDS), required=True, help="Target cloud.")
+@click.option("--region", required=True, help="Region, e.g. eu-west-1, europe-west4, westeurope.")
+@click.option("--preset", type=click.Choice(PRESETS), default="dev", show_default=True,
+              help="training: A100-class pools scaling to zero; inference: L4/T4-class serving; dev: one small spot T4 pool.")
+@click.option("--environment", type=click.Choice(["dev", "staging", "prod"]),
+              help="Default: guessed from STACK (…prod… -> prod, …stag… -> staging, else dev).")
+@click.option("--owner", default="ml-platform-team", show_default=True, help="Team or email; the owner tag and budget contact.")
+@click.option("--cost-center", default="cc-0000", show_default=True, help="Cost-allocation code (tag and budget filter).")
+@click.option("--monthly-budget", type=click.FloatRange(min=0, min_open=True), help="Budget in USD/month. Default: by preset.")
+@click.option("--force", is_flag=True, help="Overwrite an existing stack file.")
+@pass_context
+def new(
+    c: Context, stack: str, cloud: str, region: str, preset: str, environment: str | None,
+    owner: str, cost_center: str, monthly_budget: float | None, force: bool,
+) -> None:
+    """Write stacks/Pulumi.STACK.yaml from a preset: a complete, policy-clean blueprint.
+
+    \b
+    Example: mlbp new aws-prod --cloud aws --region eu-west-1 --preset training
+    """
+    path = c.project.stack_path(stack)
+    display = c.project.display(path)
+    if path.exists() and not force:
+        raise InputError([f"{display}: already exists; use --force to overwrite"])
+    blueprint = build_preset(
+        preset=preset,  # type: ignore[arg-type]
+        cloud=cloud,  # type: ignore[arg-type]
+        region=region,
+        environment=environment or environment_of(stack),  # type: ignore[arg-type]
+        owner=owner,
+        cost_center=cost_center,
+        monthly_budget_usd=monthly_budget,
+    )
+    try:
+        validate_generated(blueprint, display)
+    except BlueprintError as exc:
+        raise InputError(exc.problems) from None
+    write_atomically(path, render_stack(blueprint, schema_ref="../blueprint/schema.json"), overwrite=force)
+    click.echo(f"wrote {display} ({preset} preset, {cloud} {region}); next: mlbp validate {stack}")
+
+
+@cli.command()
+@click.argument("stacks", nargs=-1)
+@click.option("--all", "all_stacks", is_flag=True, help="Every stacks/Pulumi.*.yaml.")
+@pass_context
+def validate(c: Context, stacks: tuple[str, ...], all_stacks: bool) -> None:
+    """Validate stack blueprints against the schema, the catalog and the cross-field rules.
+
+    STACKS are names (aws-prod -> stacks/Pulumi.aws-prod.yaml) or paths. Every problem of
+    every stack is printed as `file: $.path: message`; exit code 2 if there is any.
+    """
+    try:
+        paths = c.project.resolve_stacks(stacks, all_stacks)
+    except BlueprintError as exc:
+        raise InputError(exc.problems) from None
+    problems: list[str] = []
+    for path in paths:
+        display = c.project.display(path)
+        try:
+            sf = load_stack_file(path, display)
+        except BlueprintError as exc:
+            problems.extend(exc.problems)
+            continue
+        bp = sf.blueprint
+        click.echo(f"ok  {display}: {bp.cloud} {bp.region} {bp.environment}, {len(bp.gpu_pools)} GPU pools, "
+                   f"{len(bp.buckets)} buckets, budget ${bp.budget.monthly_limit_usd:,.0f}/month")
+    if problems:
+        raise InputError(problems)
+
+
+@cli.command("schema")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (for editors) instead of standard output.")
+def schema_cmd(output: Path | None) -> None:
+    """Print the blueprint JSON Schema (draft 2020-12), for editors and other tools."""
+    text = json.dumps(schema(), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text, overwrite=True)
+        click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.option("--cloud", type=click.Choice(CLOUDS), help="Only this cloud.")
+def catalog(cloud: str | None) -> None:
+    """List the GPUs (neutral names), their machines per cloud, and the regions."""
+    cat = load_catalog()
+    for c in [cloud] if cloud else CLOUDS:
+        click.echo(f"{c}: regions {', '.join(cat.regions[c])}")  # type: ignore[index]
+        for accel in cat.accelerators_on(c):  # type: ignore[arg-type]
+            offers = ", ".join(f"{o.gpus}x {o.name}" for o in cat.accelerator_offers(accel, c))  # type: ignore[arg-type]
+            click.echo(f"  {accel:10} {offers}")
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="mlbp", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,243 @@
+"""Load a stack file (or a Pulumi config object) into a validated `Blueprint`.
+
+Every problem is collected and raised at once as a `BlueprintError`; nothing else escapes
+for bad input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from blueprint.catalog import Cloud, load_catalog
+from blueprint.errors import BlueprintError, format_path
+from blueprint.model import (
+    DEFAULT_ALERTS,
+    GPU_TAINT,
+    AutoscalingGroup,
+    Blueprint,
+    Budget,
+    BudgetAlert,
+    Bucket,
+    Cluster,
+    Encryption,
+    GpuPool,
+    Network,
+    SystemPool,
+    Taint,
+    Tier,
+    Workload,
+)
+from blueprint.schema import schema_problems
+from blueprint.semantics import semantic_problems
+from blueprint.yamlsrc import line_index, parse_yaml, yaml_error_message
+
+CONFIG_KEY = "ml-platform:blueprint"
+MAX_FILE_BYTES = 1024 * 1024
+DEFAULT_SYSTEM_TYPE: dict[Cloud, str] = {"aws": "m6i.large", "gcp": "e2-standard-4", "azure": "Standard_D4s_v5"}
+DEFAULT_ROTATION_DAYS: dict[Cloud, int] = {"aws": 365, "gcp": 90, "azure": 365}
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackFile:
+    """A validated stack file: its name (`aws-prod` for stacks/Pulumi.aws-prod.yaml), the
+    plain config values, and the blueprint with the line of every blueprint path."""
+
+    path: Path
+    name: str
+    config: dict[str, Any]
+    blueprint: Blueprint
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+
+    def line_of(self, *path: str | int) -> int | None:
+        return self.lines.get(tuple(path))
+
+
+def stack_name_of(path: Path) -> str:
+    name = path.name
+    for suffix in (".yaml", ".yml"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name.removeprefix("Pulumi.")
+
+
+def load_stack_file(path: Path, display: str | None = None) -> StackFile:
+    """Read, validate and parse one stack file. `display` is the name used in messages
+    (defaults to the path as given)."""
+    source = display or str(path)
+    text = _read_text(path, source)
+    try:
+        doc = parse_yaml(text)
+    except yaml.YAMLError as exc:
+        raise BlueprintError([f"{source}: {yaml_error_message(exc)}"]) from None
+    config = _config_of(doc, source)
+    raw = config.get(CONFIG_KEY)
+    if raw is None:
+        raise BlueprintError([f"{source}: config: missing key '{CONFIG_KEY}' (the blueprint)"])
+    bp = parse_blueprint(raw, source, provider_config=config)
+    lines = line_index(text, ("config", CONFIG_KEY))
+    return StackFile(path=path, name=stack_name_of(path), config=config, blueprint=bp, lines=lines)
+
+
+def _read_text(path: Path, source: str) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BlueprintError([f"{source}: no such stack file"]) from None
+    except OSError as exc:
+        raise BlueprintError([f"{source}: cannot read: {exc.strerror}"]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BlueprintError([f"{source}: file is larger than {MAX_FILE_BYTES // 1024} KiB; is it a stack file?"])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BlueprintError([f"{source}: not UTF-8 text (byte {exc.start})"]) from None
+
+
+def _config_of(doc: Any, source: str) -> dict[str, Any]:
+    if doc is None:
+        raise BlueprintError([f"{source}: file is empty; expected a Pulumi stack file with a 'config:' mapping"])
+    if not isinstance(doc, dict):
+        raise BlueprintError(
+            [f"{source}: expected a mapping at the top (a Pulumi stack file), got {type(doc).__name__}"]
+        )
+    if "config" not in doc:
+        raise BlueprintError([f"{source}: missing 'config:' (the blueprint lives at config.{CONFIG_KEY})"])
+    config = doc["config"]
+    if not isinstance(config, dict):
+        raise BlueprintError([f"{source}: config: must be a mapping"])
+    return cast(dict[str, Any], config)
+
+
+def parse_blueprint(raw: Any, source: str, *, provider_config: dict[str, Any] | None = None) -> Blueprint:
+    """Validate a blueprint object (schema + semantic checks) and build the dataclasses."""
+    if not isinstance(raw, dict):
+        raise BlueprintError([f"{source}: $: the blueprint must be a mapping (got {type(raw).__name__})"])
+    problems = list(schema_problems(raw))
+    problems += list(semantic_problems(raw, provider_config or {}))
+    if problems:
+        raise BlueprintError(f"{source}: {path}: {message}" for path, message in problems)
+    return _build(raw)
+
+
+def _build(raw: dict[str, Any]) -> Blueprint:
+    cloud = cast(Cloud, raw["cloud"])
+    env = raw["environment"]
+    cluster = raw.get("cluster", {})
+    sys_pool = cluster.get("systemPool", {})
+    net = raw.get("network", {})
+    budget = raw["budget"]
+    return Blueprint(
+        environment=env,
+        cloud=cloud,
+        region=raw["region"],
+        owner=raw["owner"],
+        cost_center=raw["costCenter"],
+        data_classification=raw.get("dataClassification", "internal"),
+        compliance=tuple(raw.get("compliance", ())),
+        tags=dict(raw.get("tags", {})),
+        aws_account_id=raw.get("aws", {}).get("accountId"),
+        gcp_project=raw.get("gcp", {}).get("project"),
+        gcp_billing_account=raw.get("gcp", {}).get("billingAccount"),
+        azure_subscription_id=raw.get("azure", {}).get("subscriptionId"),
+        azure_resource_group=raw.get("azure", {}).get("resourceGroup"),
+        network=Network(
+            cidr=net.get("cidr", "10.0.0.0/16"),
+            existing_network_id=net.get("existingNetworkId"),
+            existing_subnet_ids=tuple(net.get("existingSubnetIds", ())),
+        ),
+        cluster=Cluster(
+            kubernetes_version=cluster.get("kubernetesVersion", "1.33"),
+            private_endpoint=cluster.get("privateEndpoint", True),
+            authorized_cidrs=tuple(cluster.get("authorizedCidrs", ())),
+            system_pool=SystemPool(
+                instance_type=sys_pool.get("instanceType", DEFAULT_SYSTEM_TYPE[cloud]),
+                min_nodes=sys_pool.get("minNodes", 2),
+                max_nodes=sys_pool.get("maxNodes", 3),
+            ),
+        ),
+        gpu_pools=tuple(_gpu_pool(p, cloud) for p in raw.get("gpuPools", ())),
+        autoscaling_groups=tuple(_asg(g) for g in raw.get("autoscalingGroups", ())),
+        buckets=tuple(_bucket(b, env == "prod") for b in raw.get("buckets", ())),
+        encryption=Encryption(
+            rotation_days=raw.get("encryption", {}).get("rotationDays", DEFAULT_ROTATION_DAYS[cloud]),
+            deletion_window_days=raw.get("encryption", {}).get("deletionWindowDays", 30),
+        ),
+        workloads=tuple(
+            Workload(
+                name=w["name"],
+                namespace=w["namespace"],
+                service_account=w["serviceAccount"],
+                buckets=dict(w.get("buckets", {})),
+                key_access=w.get("keyAccess", "none"),
+            )
+            for w in raw.get("workloads", ())
+        ),
+        budget=Budget(
+            monthly_limit_usd=float(budget["monthlyLimitUsd"]),
+            alerts=tuple(
+                BudgetAlert(threshold_percent=float(a["thresholdPercent"]), type=a["type"]) for a in budget["alerts"]
+            )
+            if "alerts" in budget
+            else DEFAULT_ALERTS,
+            contacts=tuple(budget["contacts"]),
+        ),
+    )
+
+
+def _gpu_pool(p: dict[str, Any], cloud: Cloud) -> GpuPool:
+    cat = load_catalog()
+    if "accelerator" in p:
+        offers = cat.accelerator_offers(p["accelerator"], cloud)
+        machine = cat.gpu_machine(p["accelerator"], cloud, p.get("acceleratorCount", offers[0].gpus))
+    else:
+        machine = cat.machine(cloud, p["instanceType"])
+    assert machine is not None and machine.accelerator is not None  # checked by semantics
+    min_nodes = p.get("minNodes", 0)
+    taints = p.get("taints")
+    return GpuPool(
+        name=p["name"],
+        accelerator=machine.accelerator,
+        accelerator_count=machine.gpus,
+        instance_type=machine.name,
+        min_nodes=min_nodes,
+        max_nodes=p["maxNodes"],
+        expected_average_nodes=float(p.get("expectedAverageNodes", min_nodes)),
+        capacity=p.get("capacity", "spot"),
+        taints=tuple(Taint(key=t["key"], value=t.get("value", ""), effect=t["effect"]) for t in taints)
+        if taints is not None
+        else (GPU_TAINT,),
+        labels=dict(p.get("labels", {})),
+        disk_size_gib=p.get("diskSizeGib", 200),
+        workload=p.get("workload", "training"),
+    )
+
+
+def _asg(g: dict[str, Any]) -> AutoscalingGroup:
+    min_size = g.get("minSize", 0)
+    return AutoscalingGroup(
+        name=g["name"],
+        instance_types=tuple(g["instanceTypes"]),
+        min_size=min_size,
+        max_size=g["maxSize"],
+        expected_average_size=float(g.get("expectedAverageSize", min_size)),
+        on_demand_base_capacity=g.get("onDemandBaseCapacity", 0),
+        spot_percentage=g.get("spotPercentage", 100),
+        target_cpu_utilization=g.get("targetCpuUtilization", 60),
+        disk_size_gib=g.get("diskSizeGib", 100),
+    )
+
+
+def _bucket(b: dict[str, Any], prod: bool) -> Bucket:
+    return Bucket(
+        name=b["name"],
+        purpose=b["purpose"],
+        expected_size_gib=float(b.get("expectedSizeGib", 100)),
+        tiers=tuple(Tier(storage_class=t["class"], after_days=t["afterDays"]) for t in b["tiers"]),
+        expire_after_days=b.get("expireAfterDays"),
+        versioning=b.get("versioning", True),
+        noncurrent_version_expire_days=b.get("noncurrentVersionExpireDays", 30),
+        retain=b.get("retain", prod),
+    )

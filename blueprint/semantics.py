@@ -1,0 +1,291 @@
+"""Checks the schema cannot express: cross-field bounds, catalog look-ups, references.
+
+They run on the raw parsed YAML, even when the schema found problems too, so a user sees
+every problem at once; each check therefore skips values of the wrong type (the schema has
+already reported those)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from typing import Any
+
+from blueprint.catalog import CLOUDS, TIER_CLASSES, Catalog, Cloud, load_catalog
+from blueprint.errors import format_path
+
+Problem = tuple[str, str]
+PROVIDER_REGION_KEY: dict[Cloud, str] = {
+    "aws": "aws:region",
+    "gcp": "gcp:region",
+    "azure": "azure-native:location",
+}
+
+
+def _int(v: Any) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _items(raw: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    value = raw.get(key)
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> Iterator[Problem]:
+    cat = load_catalog()
+    cloud_value = raw.get("cloud")
+    cloud: Cloud | None = cloud_value if cloud_value in CLOUDS else None
+    yield from _cloud_blocks(raw, cloud)
+    if cloud is not None:
+        yield from _region(raw, cloud, cat, provider_config)
+        yield from _system_pool(raw, cloud, cat)
+        yield from _gpu_pools(raw, cloud, cat)
+        yield from _autoscaling_groups(raw, cloud, cat)
+        yield from _buckets(raw, cloud, cat)
+    yield from _network(raw)
+    yield from _workloads(raw)
+    yield from _budget(raw)
+
+
+def _cloud_blocks(raw: dict[str, Any], cloud: Cloud | None) -> Iterator[Problem]:
+    for other in CLOUDS:
+        if other in raw and cloud is not None and other != cloud:
+            yield format_path([other]), f"only used when cloud is {other} (cloud is {cloud})"
+
+
+def _region(raw: dict[str, Any], cloud: Cloud, cat: Catalog, provider_config: dict[str, Any]) -> Iterator[Problem]:
+    region = raw.get("region")
+    if not isinstance(region, str):
+        return
+    if cat.region_geo(cloud, region) is None:
+        supported = ", ".join(cat.regions[cloud])
+        yield "$.region", f"'{region}' is not a supported {cloud} region (supported: {supported})"
+    key = PROVIDER_REGION_KEY[cloud]
+    provider_region = provider_config.get(key)
+    if isinstance(provider_region, str) and provider_region != region:
+        yield "$.region", f"'{region}' differs from config {key} '{provider_region}'"
+    gcp = raw.get("gcp")
+    provider_project = provider_config.get("gcp:project")
+    if cloud == "gcp" and isinstance(gcp, dict) and isinstance(provider_project, str):
+        if gcp.get("project") != provider_project:
+            yield "$.gcp.project", f"'{gcp.get('project')}' differs from config gcp:project '{provider_project}'"
+
+
+def _bounds(base: list[str | int], item: dict[str, Any], low: str, high: str, expected: str) -> Iterator[Problem]:
+    lo, hi, avg = _int(item.get(low, 0)), _int(item.get(high)), _num(item.get(expected))
+    if lo is not None and hi is not None and hi < lo:
+        yield format_path([*base, high]), f"must be >= {low} ({lo})"
+    if avg is not None and lo is not None and avg < lo:
+        yield format_path([*base, expected]), f"must be >= {low} ({lo})"
+    if avg is not None and hi is not None and avg > hi:
+        yield format_path([*base, expected]), f"must be <= {high} ({hi})"
+
+
+def _unique_names(raw: dict[str, Any], key: str) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for i, item in _items(raw, key):
+        name = item.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                yield format_path([key, i, "name"]), f"duplicate name '{name}' (also {key}[{seen[name]}])"
+            else:
+                seen[name] = i
+
+
+def _system_pool(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Problem]:
+    cluster = raw.get("cluster")
+    pool = cluster.get("systemPool") if isinstance(cluster, dict) else None
+    if not isinstance(pool, dict):
+        return
+    base: list[str | int] = ["cluster", "systemPool"]
+    itype = pool.get("instanceType")
+    if isinstance(itype, str) and itype not in cat.cpu_types[cloud]:
+        known = ", ".join(cat.cpu_types[cloud])
+        yield (
+            format_path([*base, "instanceType"]),
+            f"'{itype}' is not a {cloud} CPU type in the catalog (known: {known})",
+        )
+    lo, hi = _int(pool.get("minNodes", 2)), _int(pool.get("maxNodes", 3))
+    if lo is not None and hi is not None and hi < lo:
+        yield format_path([*base, "maxNodes"]), f"must be >= minNodes ({lo})"
+    if isinstance(cluster, dict):
+        for i, cidr in enumerate(cluster.get("authorizedCidrs") or []):
+            if isinstance(cidr, str) and not _is_cidr(cidr):
+                yield format_path(["cluster", "authorizedCidrs", i]), f"'{cidr}' is not an IPv4 CIDR"
+
+
+def _gpu_pools(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Problem]:
+    yield from _unique_names(raw, "gpuPools")
+    for i, pool in _items(raw, "gpuPools"):
+        base: list[str | int] = ["gpuPools", i]
+        accel, itype, count = pool.get("accelerator"), pool.get("instanceType"), pool.get("acceleratorCount")
+        if accel is not None and itype is not None:
+            yield format_path(base), "set accelerator or instanceType, not both"
+        elif accel is None and itype is None:
+            yield format_path(base), "set accelerator (e.g. 'l4') or instanceType"
+        elif isinstance(accel, str):
+            yield from _accelerator(base, accel, count, cloud, cat)
+        elif isinstance(itype, str):
+            machine = cat.machine(cloud, itype)
+            if machine is None or machine.gpus == 0:
+                known = ", ".join(sorted({o.name for a in cat.accelerators for o in cat.accelerator_offers(a, cloud)}))
+                yield (
+                    format_path([*base, "instanceType"]),
+                    f"'{itype}' is not a {cloud} GPU type in the catalog (known: {known})",
+                )
+            elif count is not None:
+                yield (
+                    format_path([*base, "acceleratorCount"]),
+                    "only used with accelerator (instanceType fixes the GPU count)",
+                )
+        yield from _bounds(base, pool, "minNodes", "maxNodes", "expectedAverageNodes")
+
+
+def _accelerator(base: list[str | int], accel: str, count: Any, cloud: Cloud, cat: Catalog) -> Iterator[Problem]:
+    offers = cat.accelerator_offers(accel, cloud)
+    if accel not in cat.accelerators:
+        known = ", ".join(cat.accelerators)
+        yield format_path([*base, "accelerator"]), f"unknown accelerator '{accel}' (known: {known})"
+    elif not offers:
+        known = ", ".join(cat.accelerators_on(cloud))
+        yield format_path([*base, "accelerator"]), f"'{accel}' is not offered on {cloud} (available: {known})"
+    elif _int(count) is not None and cat.gpu_machine(accel, cloud, int(count)) is None:
+        counts = ", ".join(str(o.gpus) for o in offers)
+        yield format_path([*base, "acceleratorCount"]), f"must be one of {counts} for {accel} on {cloud} (got {count})"
+
+
+def _autoscaling_groups(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Problem]:
+    yield from _unique_names(raw, "autoscalingGroups")
+    for i, group in _items(raw, "autoscalingGroups"):
+        base: list[str | int] = ["autoscalingGroups", i]
+        types = group.get("instanceTypes")
+        for j, itype in enumerate(types if isinstance(types, list) else []):
+            if isinstance(itype, str) and cat.machine(cloud, itype) is None:
+                known = ", ".join(cat.cpu_types[cloud])
+                yield (
+                    format_path([*base, "instanceTypes", j]),
+                    f"'{itype}' is not a {cloud} type in the catalog (CPU types: {known})",
+                )
+        yield from _bounds(base, group, "minSize", "maxSize", "expectedAverageSize")
+        od, hi = _int(group.get("onDemandBaseCapacity")), _int(group.get("maxSize"))
+        if od is not None and hi is not None and od > hi:
+            yield format_path([*base, "onDemandBaseCapacity"]), f"must be <= maxSize ({hi})"
+
+
+def _buckets(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Problem]:
+    yield from _unique_names(raw, "buckets")
+    for i, bucket in _items(raw, "buckets"):
+        yield from _tiers(["buckets", i], bucket, cloud, cat)
+
+
+def _tiers(base: list[str | int], bucket: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Problem]:
+    tiers = bucket.get("tiers")
+    prev_class, prev_days = "standard", 0
+    for j, tier in enumerate(tiers if isinstance(tiers, list) else []):
+        cls, days = (tier.get("class"), _int(tier.get("afterDays"))) if isinstance(tier, dict) else (None, None)
+        if cls not in TIER_CLASSES or days is None:
+            return
+        here: list[str | int] = [*base, "tiers", j]
+        if prev_class != "standard" and TIER_CLASSES.index(cls) <= TIER_CLASSES.index(prev_class):
+            order = " -> ".join(TIER_CLASSES)
+            yield format_path([*here, "class"]), f"'{cls}' cannot follow '{prev_class}' (order: {order})"
+            return
+        earliest, reason = _earliest(cat, cloud, prev_class, prev_days, cls)
+        if days < earliest:
+            yield format_path([*here, "afterDays"]), f"must be >= {earliest} ({reason})"
+        prev_class, prev_days = cls, days
+    expire = _int(bucket.get("expireAfterDays"))
+    if expire is not None and prev_class != "standard":
+        sc = cat.storage_class(prev_class, cloud)
+        earliest = prev_days + max(sc.min_storage_days, 1)
+        if expire < earliest:
+            yield (
+                format_path([*base, "expireAfterDays"]),
+                (
+                    f"must be >= {earliest} (last tier '{prev_class}' at {prev_days} days"
+                    f" + {sc.min_storage_days}-day minimum storage of {sc.name})"
+                ),
+            )
+
+
+def _earliest(cat: Catalog, cloud: Cloud, prev_class: str, prev_days: int, cls: str) -> tuple[int, str]:
+    """The first day a tier may start, and why: days increase, the previous class's minimum
+    storage duration is served (else early-deletion fees), the cloud's own transition floor."""
+    prev_sc, new_sc = cat.storage_class(prev_class, cloud), cat.storage_class(cls, cloud)
+    candidates = [
+        (prev_days + 1, f"after the previous tier at {prev_days} days"),
+        (new_sc.min_age_days, f"{cloud} accepts {new_sc.name} transitions from day {new_sc.min_age_days}"),
+    ]
+    if prev_sc.min_storage_days:
+        candidates.append(
+            (
+                prev_days + prev_sc.min_storage_days,
+                f"'{prev_class}' at {prev_days} days + {prev_sc.min_storage_days}-day minimum storage of {prev_sc.name}",
+            )
+        )
+    return max(candidates, key=lambda c: c[0])
+
+
+def _is_cidr(text: str) -> bool:
+    try:
+        ipaddress.IPv4Network(text, strict=True)
+    except ValueError:
+        return False
+    return True
+
+
+def _network(raw: dict[str, Any]) -> Iterator[Problem]:
+    net = raw.get("network")
+    if not isinstance(net, dict):
+        return
+    cidr = net.get("cidr")
+    if isinstance(cidr, str):
+        if not _is_cidr(cidr):
+            yield "$.network.cidr", f"'{cidr}' is not an IPv4 CIDR (e.g. 10.0.0.0/16)"
+        elif not 16 <= ipaddress.IPv4Network(cidr).prefixlen <= 20:
+            yield (
+                "$.network.cidr",
+                f"prefix must be /16 to /20 to fit the subnets (got /{ipaddress.IPv4Network(cidr).prefixlen})",
+            )
+    if ("existingNetworkId" in net) != ("existingSubnetIds" in net):
+        yield "$.network", "existingNetworkId and existingSubnetIds go together"
+    if "cidr" in net and "existingNetworkId" in net:
+        yield "$.network.cidr", "not used with existingNetworkId; remove one"
+
+
+def _workloads(raw: dict[str, Any]) -> Iterator[Problem]:
+    yield from _unique_names(raw, "workloads")
+    bucket_names = {b.get("name") for _, b in _items(raw, "buckets")}
+    seen: dict[tuple[Any, Any], int] = {}
+    for i, wl in _items(raw, "workloads"):
+        grants = wl.get("buckets")
+        for name in grants if isinstance(grants, dict) else {}:
+            if name not in bucket_names:
+                known = ", ".join(sorted(str(n) for n in bucket_names if isinstance(n, str))) or "none"
+                yield format_path(["workloads", i, "buckets", name]), f"no bucket named '{name}' (buckets: {known})"
+        sa = (wl.get("namespace"), wl.get("serviceAccount"))
+        if all(isinstance(x, str) for x in sa):
+            if sa in seen:
+                yield (
+                    format_path(["workloads", i, "serviceAccount"]),
+                    f"{sa[0]}/{sa[1]} is already bound by workloads[{seen[sa]}]",
+                )
+            else:
+                seen[sa] = i
+
+
+def _budget(raw: dict[str, Any]) -> Iterator[Problem]:
+    budget = raw.get("budget")
+    if not isinstance(budget, dict):
+        return
+    seen: set[tuple[Any, Any]] = set()
+    for j, alert in _items(budget, "alerts"):
+        key = (alert.get("type"), _num(alert.get("thresholdPercent")))
+        if key in seen:
+            yield format_path(["budget", "alerts", j]), f"duplicate {key[0]} alert at {alert.get('thresholdPercent')}%"
+        seen.add(key)
