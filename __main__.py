@@ -1,0 +1,48 @@
+"""The Pulumi program: load this stack's blueprint, build the platform, export its outputs.
+
+`pulumi up -s <stack>` runs this with the stack's config; `mlbp plan/check` run it offline
+under mocks. Both go through the same loader and components."""
+
+from __future__ import annotations
+
+import pulumi
+
+from blueprint.errors import BlueprintError
+from blueprint.loader import CONFIG_KEY, parse_blueprint
+from blueprint.semantics import PROVIDER_REGION_KEY
+from components.common import register_stack_transforms
+
+PROJECT = pulumi.get_project()
+STACK = pulumi.get_stack()
+SOURCE = f"stacks/Pulumi.{STACK}.yaml"
+
+
+def load_blueprint():  # type: ignore[no-untyped-def]
+    project, key = CONFIG_KEY.split(":")
+    raw = pulumi.Config(project).require_object(key)
+    provider_config = {
+        k: pulumi.Config(k.split(":")[0]).get(k.split(":")[1]) for k in PROVIDER_REGION_KEY.values()
+    }
+    try:
+        return parse_blueprint(raw, SOURCE, provider_config={k: v for k, v in provider_config.items() if v})
+    except BlueprintError as exc:
+        # One line per problem, as `mlbp validate` prints them; no traceback for bad input.
+        raise pulumi.RunError(f"invalid blueprint:\n{exc}") from None
+
+
+bp = load_blueprint()
+register_stack_transforms(bp, STACK)
+
+if bp.cloud == "aws":
+    from components.aws.platform import Platform
+else:
+    raise pulumi.RunError(f"{SOURCE}: cloud '{bp.cloud}' is not implemented yet in this version of the template")
+
+outputs = Platform("platform", bp, project=PROJECT, stack=STACK).outputs
+pulumi.export("cloud", bp.cloud)
+pulumi.export("clusterName", outputs.cluster_name)
+pulumi.export("clusterEndpoint", outputs.cluster_endpoint)
+pulumi.export("kubeconfig", outputs.kubeconfig)
+pulumi.export("bucketNames", outputs.bucket_names)
+pulumi.export("keyArn", outputs.key_arn)
+pulumi.export("workloadIdentities", outputs.workload_identities)

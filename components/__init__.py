@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources for the ML platform, one folder per cloud."""

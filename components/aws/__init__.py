@@ -1,0 +1,1 @@
+"""AWS implementation of the ML platform components (`mlplat:aws:<Type>`)."""

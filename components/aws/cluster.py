@@ -1,0 +1,144 @@
+"""EKS control plane: secrets envelope-encrypted with the platform key, private endpoint
+(public only when limited to authorizedCidrs), every control-plane log type into an
+encrypted log group with retention, access entries (API auth mode), a pinned version on
+standard support, a small on-demand system node group, and the Pod Identity agent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import policy_docs as docs
+from components.aws.launch_template import secure_launch_template_args
+
+CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterArgs:
+    cluster_name: str
+    kubernetes_version: str
+    subnet_ids: pulumi.Input[list[str]]
+    key_arn: pulumi.Input[str]
+    private_endpoint: bool
+    authorized_cidrs: tuple[str, ...]
+    node_role_arn: pulumi.Input[str]
+    system_instance_type: str
+    system_min_nodes: int
+    system_max_nodes: int
+    deletion_protection: bool
+    log_retention_days: int = 365
+
+
+class Cluster(pulumi.ComponentResource):
+    cluster: aws.eks.Cluster
+    name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    ready: list[pulumi.Resource]
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlplat:aws:Cluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-role",
+            aws.iam.RoleArgs(assume_role_policy=docs.service_trust("eks.amazonaws.com", actions=("sts:AssumeRole", "sts:TagSession"))),
+            opts=child,
+        )
+        attach = aws.iam.RolePolicyAttachment(
+            f"{name}-role-policy",
+            aws.iam.RolePolicyAttachmentArgs(role=role.name, policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"),
+            opts=child,
+        )
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            aws.cloudwatch.LogGroupArgs(
+                name=f"/aws/eks/{args.cluster_name}/cluster",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.key_arn,
+            ),
+            opts=child,
+        )
+        public = not args.private_endpoint
+        self.cluster = aws.eks.Cluster(
+            f"{name}-eks",
+            aws.eks.ClusterArgs(
+                name=args.cluster_name,
+                version=args.kubernetes_version,
+                role_arn=role.arn,
+                vpc_config=aws.eks.ClusterVpcConfigArgs(
+                    subnet_ids=args.subnet_ids,
+                    endpoint_private_access=True,
+                    endpoint_public_access=public,
+                    public_access_cidrs=list(args.authorized_cidrs) if public else None,
+                ),
+                encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                    provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=args.key_arn),
+                    resources=["secrets"],
+                ),
+                enabled_cluster_log_types=CONTROL_PLANE_LOGS,
+                access_config=aws.eks.ClusterAccessConfigArgs(
+                    authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
+                ),
+                # Extended support costs 6x the control-plane price; upgrade instead.
+                upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
+                deletion_protection=args.deletion_protection,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attach, logs]),
+        )
+        system_lt = aws.ec2.LaunchTemplate(
+            f"{name}-system",
+            secure_launch_template_args(key_arn=args.key_arn, disk_size_gib=50, description="EKS system nodes"),
+            opts=child,
+        )
+        system = aws.eks.NodeGroup(
+            f"{name}-system",
+            aws.eks.NodeGroupArgs(
+                cluster_name=self.cluster.name,
+                node_role_arn=args.node_role_arn,
+                subnet_ids=args.subnet_ids,
+                ami_type="AL2023_x86_64_STANDARD",
+                capacity_type="ON_DEMAND",
+                instance_types=[args.system_instance_type],
+                scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                    min_size=args.system_min_nodes, max_size=args.system_max_nodes, desired_size=args.system_min_nodes
+                ),
+                update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+                launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=system_lt.id, version=system_lt.latest_version.apply(str)),
+                labels={"mlplat/pool": "system"},
+            ),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        agent = aws.eks.Addon(
+            f"{name}-pod-identity-agent",
+            aws.eks.AddonArgs(cluster_name=self.cluster.name, addon_name="eks-pod-identity-agent"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[system]),
+        )
+        self.ready = [agent]
+        self.name = self.cluster.name
+        self.endpoint = self.cluster.endpoint
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
+                lambda v: kubeconfig(v[0], v[1], v[2])
+            )
+        )
+        self.register_outputs({"name": self.name, "endpoint": self.endpoint, "kubeconfig": self.kubeconfig})
+
+
+def kubeconfig(name: str, endpoint: str, ca_data: str) -> str:
+    """Token via `aws eks get-token`: no long-lived credentials in the file."""
+    return json.dumps({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+        "current-context": name,
+        "users": [{"name": name, "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", name, "--output", "json"],
+        }}}],
+    }, indent=2)

@@ -1,0 +1,100 @@
+"""A GPU node pool: EKS managed node group on the accelerated AMI, spot or on-demand, scaling
+between min and max with the desired size owned by the cluster autoscaler, tainted so only
+GPU workloads land, and tagged so the autoscaler can scale it up from zero."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from blueprint.model import GpuPool
+from components.aws.launch_template import secure_launch_template_args
+
+AMI_TYPES = {"al2023": "AL2023_x86_64_NVIDIA", "bottlerocket": "BOTTLEROCKET_x86_64_NVIDIA"}
+# Bottlerocket keeps the OS on /dev/xvda and containers/images on /dev/xvdb.
+ROOT_DEVICES = {"al2023": "/dev/xvda", "bottlerocket": "/dev/xvdb"}
+EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
+CA_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuNodePoolArgs:
+    pool: GpuPool
+    cluster_name: pulumi.Input[str]
+    node_role_arn: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]
+    key_arn: pulumi.Input[str]
+    node_image: Literal["al2023", "bottlerocket"] = "al2023"
+
+
+def node_labels(pool: GpuPool) -> dict[str, str]:
+    return {
+        **pool.labels,
+        "mlplat/pool": pool.name,
+        "mlplat/workload": pool.workload,
+        "mlplat/accelerator": pool.accelerator,
+        "mlplat/capacity": pool.capacity,
+    }
+
+
+def autoscaler_tags(pool: GpuPool) -> dict[str, str]:
+    """Cluster Autoscaler reads these from the ASG to build a node template when the group
+    has zero nodes: without them a pending GPU pod never triggers a scale-up from zero."""
+    tags = {f"{CA_TEMPLATE}/label/{k}": v for k, v in node_labels(pool).items()}
+    tags.update({f"{CA_TEMPLATE}/taint/{t.key}": f"{t.value}:{t.effect}" for t in pool.taints})
+    tags[f"{CA_TEMPLATE}/resources/nvidia.com/gpu"] = str(pool.accelerator_count)
+    return tags
+
+
+class GpuNodePool(pulumi.ComponentResource):
+    node_group: aws.eks.NodeGroup
+
+    def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlplat:aws:GpuNodePool", name, None, opts)
+        pool = args.pool
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-lt",
+            secure_launch_template_args(
+                key_arn=args.key_arn, disk_size_gib=pool.disk_size_gib, root_device=ROOT_DEVICES[args.node_image],
+                description=f"GPU pool {pool.name}",
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.node_group = aws.eks.NodeGroup(
+            f"{name}-ng",
+            aws.eks.NodeGroupArgs(
+                cluster_name=args.cluster_name,
+                node_role_arn=args.node_role_arn,
+                subnet_ids=args.subnet_ids,
+                ami_type=AMI_TYPES[args.node_image],
+                capacity_type="SPOT" if pool.capacity == "spot" else "ON_DEMAND",
+                instance_types=[pool.instance_type],
+                scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                    min_size=pool.min_nodes, max_size=pool.max_nodes, desired_size=pool.min_nodes
+                ),
+                update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+                launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
+                labels=node_labels(pool),
+                taints=[
+                    aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=EKS_TAINT_EFFECTS[t.effect])
+                    for t in pool.taints
+                ],
+            ),
+            # The cluster autoscaler owns the current size; Pulumi owns the bounds.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        asg_name = self.node_group.resources.apply(lambda r: r[0].autoscaling_groups[0].name or "")
+        for key, value in sorted(autoscaler_tags(pool).items()):
+            aws.autoscaling.Tag(
+                f"{name}-ca-{hashlib.sha1(key.encode()).hexdigest()[:8]}",  # stable when tags are added
+                aws.autoscaling.TagArgs(
+                    autoscaling_group_name=asg_name,
+                    tag=aws.autoscaling.TagTagArgs(key=key, value=value, propagate_at_launch=False),
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({"nodeGroupName": self.node_group.node_group_name})

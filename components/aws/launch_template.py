@@ -1,0 +1,49 @@
+"""The one secure launch template shape for every EC2 instance we start: IMDSv2 only, hop
+limit 2 (pods behind the node can reach IMDS, nothing further), encrypted gp3 root volume
+with the platform key, detailed monitoring."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+IMDS_HOP_LIMIT = 2
+
+
+def secure_launch_template_args(
+    *,
+    key_arn: pulumi.Input[str],
+    disk_size_gib: int,
+    root_device: str = "/dev/xvda",
+    image_id: pulumi.Input[str] | None = None,
+    instance_profile_arn: pulumi.Input[str] | None = None,
+    security_group_ids: list[pulumi.Input[str]] | None = None,
+    description: str,
+) -> aws.ec2.LaunchTemplateArgs:
+    interfaces = None
+    if security_group_ids is not None:
+        # Explicit interface so no public address is ever attached, whatever the subnet says.
+        interfaces = [aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+            associate_public_ip_address="false", delete_on_termination="true", security_groups=security_group_ids,
+        )]
+    return aws.ec2.LaunchTemplateArgs(
+        description=description,
+        image_id=image_id,
+        update_default_version=True,
+        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+            http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=IMDS_HOP_LIMIT,
+            instance_metadata_tags="disabled",
+        ),
+        block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+            device_name=root_device,
+            ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                volume_size=disk_size_gib, volume_type="gp3", encrypted="true", kms_key_id=key_arn,
+                delete_on_termination="true",
+            ),
+        )],
+        monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
+        iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=instance_profile_arn)
+        if instance_profile_arn is not None
+        else None,
+        network_interfaces=interfaces,
+    )

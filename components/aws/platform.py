@@ -1,0 +1,119 @@
+"""The AWS platform: every component wired from one Blueprint. Order matters only where AWS
+needs it: roles before the key (its policy names them), the key before everything it
+encrypts, the cluster before what binds to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from blueprint.catalog import load_catalog
+from blueprint.model import Blueprint, Bucket, Tier
+from components.aws.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
+from components.aws.budget import Budget, BudgetArgs
+from components.aws.cluster import Cluster, ClusterArgs
+from components.aws.encryption_key import EncryptionKey, EncryptionKeyArgs
+from components.aws.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+from components.aws.iam import NodeRole, WorkloadIdentity, WorkloadIdentityArgs, grant_key
+from components.aws.naming import cluster_name
+from components.aws.network import Network, NetworkArgs
+from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
+
+LOGGED_CLASSIFICATIONS = ("confidential", "restricted")
+ACCESS_LOGS = Bucket(
+    name="access-logs", purpose="logs", expected_size_gib=10,
+    tiers=(Tier(storage_class="infrequent", after_days=30),), expire_after_days=365, retain=False,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformOutputs:
+    cluster_name: pulumi.Output[str]
+    cluster_endpoint: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    bucket_names: dict[str, pulumi.Output[str]]
+    key_arn: pulumi.Output[str]
+    workload_identities: dict[str, pulumi.Output[str]]
+
+
+class Platform(pulumi.ComponentResource):
+    outputs: PlatformOutputs
+
+    def __init__(self, name: str, bp: Blueprint, *, project: str, stack: str,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlplat:aws:Platform", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        account = bp.aws_account_id or aws.get_caller_identity().account_id
+        cat = load_catalog()
+
+        node_role = NodeRole("nodes", opts=child)
+        identities = {
+            w.name: WorkloadIdentity(w.name, WorkloadIdentityArgs(namespace=w.namespace, service_account=w.service_account), opts=child)
+            for w in bp.workloads
+        }
+        key = EncryptionKey("platform", EncryptionKeyArgs(
+            account_id=account, region=bp.region, rotation_days=bp.encryption.rotation_days,
+            deletion_window_days=bp.encryption.deletion_window_days,
+            user_role_arns=[node_role.arn, *(i.arn for i in identities.values())],
+        ), opts=child)
+
+        zones = cat.aws_zone_suffixes[: 3 if bp.is_prod else 2]
+        network = Network("network", NetworkArgs(
+            region=bp.region, cidr=bp.network.cidr, zone_suffixes=zones, nat_per_zone=bp.is_prod, key_arn=key.arn,
+            existing_vpc_id=bp.network.existing_network_id, existing_subnet_ids=bp.network.existing_subnet_ids,
+        ), opts=child)
+
+        cluster = Cluster("cluster", ClusterArgs(
+            cluster_name=cluster_name(project, stack), kubernetes_version=bp.cluster.kubernetes_version,
+            subnet_ids=network.private_subnet_ids, key_arn=key.arn, private_endpoint=bp.cluster.private_endpoint,
+            authorized_cidrs=bp.cluster.authorized_cidrs, node_role_arn=node_role.arn,
+            system_instance_type=bp.cluster.system_pool.instance_type, system_min_nodes=bp.cluster.system_pool.min_nodes,
+            system_max_nodes=bp.cluster.system_pool.max_nodes, deletion_protection=bp.is_prod,
+        ), opts=child)
+
+        for pool in bp.gpu_pools:
+            GpuNodePool(pool.name, GpuNodePoolArgs(
+                pool=pool, cluster_name=cluster.name, node_role_arn=node_role.arn,
+                subnet_ids=network.private_subnet_ids, key_arn=key.arn,
+            ), opts=child)
+        for group in bp.autoscaling_groups:
+            AutoscalingGroup(group.name, AutoscalingGroupArgs(
+                group=group, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids, key_arn=key.arn,
+            ), opts=child)
+
+        log_target = None
+        if bp.data_classification in LOGGED_CLASSIFICATIONS:
+            log_target = TieredBucket(ACCESS_LOGS.name, TieredBucketArgs(
+                bucket=ACCESS_LOGS, region=bp.region, key_arn=key.arn, receives_access_logs=True, account_id=account,
+            ), opts=child).name
+        buckets = {
+            b.name: TieredBucket(b.name, TieredBucketArgs(
+                bucket=b, region=bp.region, key_arn=key.arn, access_log_bucket=log_target,
+            ), opts=child)
+            for b in bp.buckets
+        }
+
+        for w in bp.workloads:
+            identity = identities[w.name]
+            for bucket_name, access in sorted(w.buckets.items()):
+                if access == "readwrite":
+                    buckets[bucket_name].grant_write(identity)
+                else:
+                    buckets[bucket_name].grant_read(identity)
+            if w.key_access != "none":
+                grant_key(identity, key.arn, w.key_access)
+            identity.bind(cluster.name, depends_on=cluster.ready)
+
+        Budget("budget", BudgetArgs(budget=bp.budget, stack=stack), opts=child)
+
+        self.outputs = PlatformOutputs(
+            cluster_name=cluster.name,
+            cluster_endpoint=cluster.endpoint,
+            kubeconfig=cluster.kubeconfig,
+            bucket_names={n: b.name for n, b in buckets.items()},
+            key_arn=key.arn,
+            workload_identities={n: i.arn for n, i in identities.items()},
+        )
+        self.register_outputs({"clusterName": cluster.name, "keyArn": key.arn})
