@@ -149,7 +149,7 @@ def sarif(report: CheckReport = REPORT) -> dict[str, Any]:
 
 
 def sarif_validator() -> jsonschema.protocols.Validator:
-    schema = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
     validator: jsonschema.protocols.Validator = validator_class(schema)
@@ -175,6 +175,28 @@ def test_every_format_is_deterministic_whatever_the_stack_order(fmt: str) -> Non
     shuffled = CheckReport(stacks=(AZURE_DEV, AWS_PROD, GCP_DEV))
     assert render(REPORT, fmt) == render(shuffled, fmt)
     assert render(REPORT, fmt).endswith("\n")
+
+
+def test_violations_list_mandatory_first_whatever_the_policy_name() -> None:
+    stack = dataclasses.replace(
+        GCP_DEV,
+        analysis=analysis(
+            (),
+            (
+                diagnostic("z-policy", "mandatory", "m", GCP_DATA),
+                diagnostic("a-policy", "advisory", "m", GCP_DATA),
+                diagnostic("a-policy", "mandatory", "m", None),
+            ),
+            (),
+        ),
+    )
+    assert [(d.policy, d.level) for d in stack.violations()] == [
+        ("a-policy", "mandatory"),
+        ("z-policy", "mandatory"),
+        ("a-policy", "advisory"),
+    ]
+    document = json.loads(render(CheckReport(stacks=(stack,)), "json"))
+    assert [v["policy"] for v in document["stacks"][0]["violations"]] == ["a-policy", "z-policy", "a-policy"]
 
 
 def test_resource_of_takes_the_last_type_and_a_name_that_contains_separators() -> None:
@@ -292,6 +314,16 @@ def test_sarif_has_one_rule_per_policy_with_github_properties() -> None:
     assert levels == {"bucket-cmk-encryption": "error", "gpu-scale-to-zero": "warning", "stack-has-budget": "error"}
 
 
+def test_sarif_rule_default_level_is_the_strictest_any_stack_configures() -> None:
+    def configured(name: str, level: Level) -> StackResult:
+        return dataclasses.replace(GCP_DEV, stack=name, analysis=analysis((policy("p", level, "low"),), (), ()))
+
+    # the strict one in the middle: neither "first wins" nor "last wins" would pass
+    stacks = (configured("a", "advisory"), configured("b", "mandatory"), configured("c", "advisory"))
+    rules = sarif(CheckReport(stacks=stacks))["runs"][0]["tool"]["driver"]["rules"]
+    assert [(r["id"], r["defaultConfiguration"]["level"]) for r in rules] == [("p", "error")]
+
+
 def test_sarif_results_carry_level_location_and_message() -> None:
     run = sarif()["runs"][0]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
@@ -323,7 +355,8 @@ def test_sarif_fingerprints_are_stable_and_ignore_the_message() -> None:
 
     before = fingerprints(REPORT)
     assert len(set(before)) == 4
-    assert before[0] == as_sarif.fingerprint("aws-prod", "bucket-cmk-encryption", AWS_DATA)
+    # pinned: a new algorithm would re-open every alert in code scanning, so it must be deliberate
+    assert before[0] == "66f7dc8fa1619618c6e9c2d5646d044b192f556fb6a8d9fbf3e4c792c033a3db"
     reworded = dataclasses.replace(
         AWS_PROD,
         analysis=dataclasses.replace(
@@ -342,6 +375,10 @@ def test_sarif_describes_a_policy_the_pack_did_not_list() -> None:
     run = sarif(CheckReport(stacks=(stray,)))["runs"][0]
     assert [(r["id"], r["fullDescription"]["text"]) for r in run["tool"]["driver"]["rules"]] == [("legacy", "Old.")]
     assert run["results"][0]["ruleIndex"] == 0
+    # a stack sorted later that does describe the policy wins over the guess
+    described = dataclasses.replace(stray, stack="z", analysis=analysis((policy("legacy", "advisory", ""),), (), ()))
+    rules = sarif(CheckReport(stacks=(stray, described)))["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["fullDescription"]["text"] for r in rules] == ["Why legacy matters."]
 
 
 # --- junit ------------------------------------------------------------------------------
