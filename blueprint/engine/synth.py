@@ -187,3 +187,43 @@ def synthesize(program: Path, *, project: str, stack: str, config: Mapping[str, 
         for channel in monitor._channels.values():
             channel.close()
     return ResourceGraph(project=project, stack=stack, resources=tuple(monitor.records))
+
+
+def _synthesize_file(root: str, stack_path: str) -> ResourceGraph:
+    # Runs in a fresh worker process: the Pulumi runtime is global to a process.
+    import os
+
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    from blueprint.loader import load_stack_file
+
+    project_root = Path(root)
+    sf = load_stack_file(Path(stack_path))
+    project = _project_name(project_root)
+    return synthesize(project_root / "__main__.py", project=project, stack=sf.name, config=sf.config)
+
+
+def _project_name(root: Path) -> str:
+    import yaml
+
+    doc = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
+    return str(doc["name"])
+
+
+def synthesize_stacks(root: Path, stack_paths: list[Path], *, jobs: int) -> list[ResourceGraph | SynthError]:
+    """Synthesize each stack in its own fresh process, `jobs` at a time; results in input
+    order, a SynthError in place of each stack whose program failed."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx, max_tasks_per_child=1) as pool:
+        futures = [pool.submit(_synthesize_file, str(root), str(p)) for p in stack_paths]
+        results: list[ResourceGraph | SynthError] = []
+        for path, future in zip(stack_paths, futures, strict=True):
+            try:
+                results.append(future.result())
+            except SynthError as exc:
+                results.append(exc)
+            except Exception as exc:  # a crash in the worker is the stack's failure, not ours
+                results.append(SynthError(f"{path.name}: synthesis failed: {type(exc).__name__}: {exc}"))
+        return results

@@ -1,0 +1,283 @@
+"""The AWS components, synthesized from the shipped stacks under mocks: the exact resources
+and the properties that make them secure and cheap."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from blueprint.engine.model import ResourceGraph
+from components.common.tagging import REQUIRED_TAG_KEYS
+from components.common.sdk import resource_parameters
+from tests.components.conftest import of_type, parent_name, policy_doc
+
+# Written out by hand from the stacks: a changed count is a changed deployment.
+EXPECTED_DEV = {
+    "aws:autoscaling/group:Group": 1, "aws:autoscaling/policy:Policy": 1,
+    "aws:autoscaling/tag:Tag": 13,  # dev-gpu 4 labels + 1 taint + gpus; dev-l4 5 labels + 1 taint + gpus
+    "aws:budgets/budget:Budget": 1, "aws:cloudwatch/logGroup:LogGroup": 2,  # flow logs, EKS control plane
+    "aws:ec2/eip:Eip": 1, "aws:ec2/natGateway:NatGateway": 1,  # one NAT outside prod
+    "aws:ec2/flowLog:FlowLog": 1, "aws:ec2/internetGateway:InternetGateway": 1,
+    "aws:ec2/launchTemplate:LaunchTemplate": 4,  # system, two GPU pools, batch group
+    "aws:ec2/routeTable:RouteTable": 3, "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
+    "aws:ec2/securityGroup:SecurityGroup": 1, "aws:ec2/subnet:Subnet": 4, "aws:ec2/vpc:Vpc": 1,
+    "aws:eks/addon:Addon": 1, "aws:eks/cluster:Cluster": 1, "aws:eks/nodeGroup:NodeGroup": 3,
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": 2,
+    "aws:iam/instanceProfile:InstanceProfile": 1, "aws:iam/role:Role": 6, "aws:iam/rolePolicy:RolePolicy": 5,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6, "aws:kms/alias:Alias": 1, "aws:kms/key:Key": 1,
+    "aws:s3/bucket:Bucket": 3, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3, "aws:s3/bucketPolicy:BucketPolicy": 3,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
+    "aws:s3/bucketVersioning:BucketVersioning": 3,
+    "mlplat:aws:AutoscalingGroup": 1, "mlplat:aws:Budget": 1, "mlplat:aws:Cluster": 1,
+    "mlplat:aws:EncryptionKey": 1, "mlplat:aws:GpuNodePool": 2, "mlplat:aws:Network": 1,
+    "mlplat:aws:NodeRole": 1, "mlplat:aws:Platform": 1, "mlplat:aws:TieredBucket": 3,
+    "mlplat:aws:WorkloadIdentity": 2,
+}
+EXPECTED_PROD = {
+    **EXPECTED_DEV,
+    "aws:autoscaling/tag:Tag": 19,  # train 6, eval 6, serve 4 labels + 2 taints + gpus = 7
+    "aws:ec2/eip:Eip": 3, "aws:ec2/natGateway:NatGateway": 3,  # one NAT per zone in prod
+    "aws:ec2/routeTable:RouteTable": 4, "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
+    "aws:ec2/subnet:Subnet": 6,
+    "aws:ec2/launchTemplate:LaunchTemplate": 5, "aws:eks/nodeGroup:NodeGroup": 4,
+    "aws:iam/rolePolicy:RolePolicy": 6,  # flow logs; trainer x3; server models read + key decrypt
+    "aws:s3/bucket:Bucket": 4, "aws:s3/bucketLogging:BucketLogging": 3,  # confidential: access logs
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 4, "aws:s3/bucketPolicy:BucketPolicy": 4,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
+    "aws:s3/bucketVersioning:BucketVersioning": 4,
+    "mlplat:aws:GpuNodePool": 3, "mlplat:aws:TieredBucket": 4,
+}
+
+
+@pytest.mark.parametrize(("stack", "expected"), [("aws-dev", EXPECTED_DEV), ("aws-prod", EXPECTED_PROD)])
+def test_exact_resource_counts(aws_graphs: dict[str, ResourceGraph], stack: str, expected: dict[str, int]) -> None:
+    assert dict(Counter(r.type for r in aws_graphs[stack].resources)) == expected
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_every_child_has_a_component_parent(aws_graphs: dict[str, ResourceGraph], stack: str) -> None:
+    graph = aws_graphs[stack]
+    for r in graph.resources:
+        if r.type != "mlplat:aws:Platform":
+            assert r.parent is not None and graph.by_urn()[r.parent].type.startswith("mlplat:aws:"), r.urn
+
+
+def _siblings(graph: ResourceGraph, component_urn: str) -> dict[str, list[dict]]:  # type: ignore[type-arg]
+    out: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    for r in graph.resources:
+        if r.parent == component_urn:
+            out.setdefault(r.type.split(":")[-1], []).append(dict(r.inputs))
+    return out
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_buckets_are_private_encrypted_versioned_tls_only_and_tiered(aws_graphs, aws_blueprints, stack) -> None:  # type: ignore[no-untyped-def]
+    graph, bp = aws_graphs[stack], aws_blueprints[stack]
+    key_arn = of_type(graph, "aws:kms/key:Key")[0].outputs["arn"]
+    classes = {"infrequent": "STANDARD_IA", "cold": "GLACIER_IR", "archive": "DEEP_ARCHIVE"}
+    components = {r.name: r for r in of_type(graph, "mlplat:aws:TieredBucket")}
+    for spec in bp.buckets:
+        kids = _siblings(graph, components[spec.name].urn)
+        assert kids["BucketPublicAccessBlock"][0] | {"bucket": None} == {
+            "bucket": None, "blockPublicAcls": True, "blockPublicPolicy": True,
+            "ignorePublicAcls": True, "restrictPublicBuckets": True,
+        }
+        sse = kids["BucketServerSideEncryptionConfiguration"][0]["rules"][0]
+        assert sse["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}
+        assert sse["bucketKeyEnabled"] is True
+        assert kids["BucketVersioning"][0]["versioningConfiguration"]["status"] == "Enabled"
+        assert kids["BucketOwnershipControls"][0]["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+        policy = policy_doc(kids["BucketPolicy"][0]["policy"])
+        deny = next(s for s in policy["Statement"] if s["Sid"] == "DenyInsecureTransport")
+        assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        rule = kids["BucketLifecycleConfiguration"][0]["rules"][0]
+        assert [(t["storageClass"], t["days"]) for t in rule["transitions"]] == [
+            (classes[t.storage_class], t.after_days) for t in spec.tiers
+        ]
+        assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+        assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": spec.noncurrent_version_expire_days}
+        assert rule.get("expiration", {}).get("days") == spec.expire_after_days
+        bucket = kids["Bucket"][0]
+        assert bucket["forceDestroy"] is False
+
+
+def test_confidential_prod_buckets_log_access_to_the_sse_s3_log_bucket(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-prod"]
+    log_component = next(r for r in of_type(graph, "mlplat:aws:TieredBucket") if r.name == "access-logs")
+    log_bucket = next(r for r in graph.resources if r.parent == log_component.urn and r.type == "aws:s3/bucket:Bucket")
+    loggings = of_type(graph, "aws:s3/bucketLogging:BucketLogging")
+    assert {r.inputs["targetBucket"] for r in loggings} == {log_bucket.outputs["bucket"]}
+    assert sorted(r.inputs["targetPrefix"] for r in loggings) == ["checkpoints/", "datasets/", "models/"]
+    sse = next(r for r in graph.resources if r.parent == log_component.urn and "Encryption" in r.type)
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    assert not of_type(aws_graphs["aws-dev"], "aws:s3/bucketLogging:BucketLogging")  # internal data: none
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_launch_templates_require_imdsv2_and_encrypt_with_the_platform_key(aws_graphs, stack) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs[stack]
+    key_arn = of_type(graph, "aws:kms/key:Key")[0].outputs["arn"]
+    for lt in of_type(graph, "aws:ec2/launchTemplate:LaunchTemplate"):
+        meta = lt.inputs["metadataOptions"]
+        assert meta["httpTokens"] == "required" and meta["httpPutResponseHopLimit"] == 2, lt.name
+        ebs = lt.inputs["blockDeviceMappings"][0]["ebs"]
+        assert (ebs["encrypted"], ebs["kmsKeyId"], ebs["volumeType"]) == ("true", key_arn, "gp3"), lt.name
+        for nic in lt.inputs.get("networkInterfaces", []):
+            assert nic["associatePublicIpAddress"] == "false"
+
+
+def test_gpu_pools_taint_label_capacity_and_scale_from_zero_tags(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
+    graph, bp = aws_graphs["aws-prod"], aws_blueprints["aws-prod"]
+    pools = {r.name: r for r in of_type(graph, "mlplat:aws:GpuNodePool")}
+    for spec in bp.gpu_pools:
+        ng = next(r for r in graph.resources if r.parent == pools[spec.name].urn and r.type == "aws:eks/nodeGroup:NodeGroup")
+        assert ng.inputs["capacityType"] == ("SPOT" if spec.capacity == "spot" else "ON_DEMAND")
+        assert ng.inputs["amiType"] == "AL2023_x86_64_NVIDIA"
+        assert ng.inputs["instanceTypes"] == [spec.instance_type]
+        assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"} in ng.inputs["taints"]
+        assert ng.inputs["scalingConfig"]["minSize"] == spec.min_nodes
+        assert ng.inputs["scalingConfig"]["maxSize"] == spec.max_nodes
+        assert ng.ignore_changes == ("scalingConfig.desiredSize",)
+        asg_name = ng.outputs["resources"][0]["autoscalingGroups"][0]["name"]
+        tags = {
+            t.inputs["tag"]["key"]: t.inputs["tag"]["value"]
+            for t in graph.resources
+            if t.parent == pools[spec.name].urn and t.type == "aws:autoscaling/tag:Tag"
+            and t.inputs["autoscalingGroupName"] == asg_name
+        }
+        prefix = "k8s.io/cluster-autoscaler/node-template"
+        assert tags[f"{prefix}/resources/nvidia.com/gpu"] == str(spec.accelerator_count)
+        assert tags[f"{prefix}/taint/nvidia.com/gpu"] == "true:NoSchedule"
+        assert tags[f"{prefix}/label/mlplat/pool"] == spec.name
+
+
+def test_train_pool_uses_the_catalog_instance_for_8_a100_80gb(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-prod"]
+    train = next(r for r in of_type(graph, "aws:eks/nodeGroup:NodeGroup") if r.name == "train-ng")
+    assert train.inputs["instanceTypes"] == ["p4de.24xlarge"]
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_every_taggable_resource_has_the_cost_tags(aws_graphs, aws_blueprints, stack) -> None:  # type: ignore[no-untyped-def]
+    graph, bp = aws_graphs[stack], aws_blueprints[stack]
+    taggable = [r for r in graph.resources if r.custom and "tags" in resource_parameters(r.type)]
+    assert len(taggable) > 30  # a sanity floor: the type introspection found the taggable ones
+    for r in taggable:
+        tags = r.inputs["tags"]
+        if isinstance(tags, list):  # autoscaling groups: [{key, value, propagateAtLaunch}]
+            assert all(t["propagateAtLaunch"] for t in tags)
+            tags = {t["key"]: t["value"] for t in tags}
+        assert set(REQUIRED_TAG_KEYS) <= set(tags), r.urn
+        assert tags["owner"] == bp.owner and tags["cost-center"] == bp.cost_center
+        assert tags["environment"] == bp.environment
+        for key, value in bp.tags.items():
+            assert tags[key] == value
+
+
+def test_resource_tags_win_over_defaults(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    subnets = of_type(aws_graphs["aws-dev"], "aws:ec2/subnet:Subnet")
+    assert {s.inputs["tags"]["subnet-tier"] for s in subnets} == {"public", "private"}
+    assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
+
+
+def test_prod_buckets_and_keys_are_protected_dev_ones_are_not(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    for stack, expected in (("aws-prod", True), ("aws-dev", False)):
+        data = of_type(aws_graphs[stack], "aws:s3/bucket:Bucket") + of_type(aws_graphs[stack], "aws:kms/key:Key")
+        assert data
+        assert {(r.protect, r.retain_on_delete) for r in data} == {(expected, expected)}, stack
+
+
+def test_key_rotates_with_maximum_deletion_window_and_no_wildcard_principal(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
+    key = of_type(aws_graphs["aws-prod"], "aws:kms/key:Key")[0]
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["rotationPeriodInDays"] == aws_blueprints["aws-prod"].encryption.rotation_days
+    assert key.inputs["deletionWindowInDays"] == 30
+    policy = policy_doc(key.inputs["policy"])
+    principals = [s["Principal"] for s in policy["Statement"]]
+    assert "*" not in principals and all(p.get("AWS") != "*" for p in principals)
+    roles = set(next(s for s in policy["Statement"] if s["Sid"] == "PlatformRoles")["Principal"]["AWS"])
+    workload_roles = {r.outputs["arn"] for r in of_type(aws_graphs["aws-prod"], "aws:iam/role:Role")
+                      if parent_name(aws_graphs["aws-prod"], r) in ("trainer", "server", "nodes")}
+    assert roles == workload_roles
+
+
+def test_workload_policies_are_scoped_to_their_buckets(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
+    graph, bp = aws_graphs["aws-prod"], aws_blueprints["aws-prod"]
+    bucket_arns = {
+        parent_name(graph, r): r.outputs["arn"] for r in of_type(graph, "aws:s3/bucket:Bucket")
+    }
+    policies = {r.name: policy_doc(r.inputs["policy"]) for r in of_type(graph, "aws:iam/rolePolicy:RolePolicy")}
+    for w in bp.workloads:
+        for bucket, access in w.buckets.items():
+            doc = policies[f"{w.name}-{bucket}-{access}"]
+            resources = {res for s in doc["Statement"] if s["Sid"] != "Key" for res in s["Resource"]}
+            assert resources == {bucket_arns[bucket], f"{bucket_arns[bucket]}/*"}
+            actions = {a for s in doc["Statement"] for a in s["Action"]}
+            assert ("s3:PutObject" in actions) == (access == "readwrite")
+            assert all("*" not in a for a in actions)
+    for doc in policies.values():
+        for s in doc["Statement"]:
+            assert s["Resource"] != "*" and "*" not in s["Resource"]
+
+
+def test_pod_identity_binds_each_workload_to_its_service_account(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
+    graph, bp = aws_graphs["aws-prod"], aws_blueprints["aws-prod"]
+    bindings = {(r.inputs["namespace"], r.inputs["serviceAccount"]): r for r in
+                of_type(graph, "aws:eks/podIdentityAssociation:PodIdentityAssociation")}
+    assert set(bindings) == {(w.namespace, w.service_account) for w in bp.workloads}
+    role_trust = [policy_doc(r.inputs["assumeRolePolicy"]) for r in of_type(graph, "aws:iam/role:Role")
+                  if parent_name(graph, r) == "trainer"][0]
+    assert role_trust["Statement"][0]["Principal"] == {"Service": ["pods.eks.amazonaws.com"]}
+
+
+def test_cluster_is_private_encrypted_and_logs_everything(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-prod"]
+    eks = of_type(graph, "aws:eks/cluster:Cluster")[0]
+    key_arn = of_type(graph, "aws:kms/key:Key")[0].outputs["arn"]
+    assert eks.inputs["vpcConfig"]["endpointPublicAccess"] is False
+    assert eks.inputs["vpcConfig"]["endpointPrivateAccess"] is True
+    assert eks.inputs["encryptionConfig"] == {"provider": {"keyArn": key_arn}, "resources": ["secrets"]}
+    assert sorted(eks.inputs["enabledClusterLogTypes"]) == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    assert eks.inputs["accessConfig"]["authenticationMode"] == "API"
+    assert eks.inputs["deletionProtection"] is True
+    log_group = next(r for r in of_type(graph, "aws:cloudwatch/logGroup:LogGroup") if r.name == "cluster-logs")
+    assert log_group.inputs["name"] == f"/aws/eks/{eks.inputs['name']}/cluster"
+    assert log_group.inputs["kmsKeyId"] == key_arn
+
+
+def test_autoscaling_group_mixes_spot_and_tracks_cpu(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
+    graph, spec = aws_graphs["aws-prod"], aws_blueprints["aws-prod"].autoscaling_groups[0]
+    asg = of_type(graph, "aws:autoscaling/group:Group")[0]
+    dist = asg.inputs["mixedInstancesPolicy"]["instancesDistribution"]
+    assert dist["spotAllocationStrategy"] == "price-capacity-optimized"
+    assert dist["onDemandPercentageAboveBaseCapacity"] == 100 - spec.spot_percentage
+    overrides = asg.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]
+    assert [o["instanceType"] for o in overrides] == list(spec.instance_types)
+    assert asg.inputs["capacityRebalance"] is True
+    policy = of_type(graph, "aws:autoscaling/policy:Policy")[0]
+    assert policy.inputs["targetTrackingConfiguration"]["targetValue"] == spec.target_cpu_utilization
+    sg = of_type(graph, "aws:ec2/securityGroup:SecurityGroup")[0]
+    assert not sg.inputs.get("ingress")
+
+
+def test_budget_alerts_follow_the_blueprint(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
+    bp = aws_blueprints["aws-prod"]
+    budget = of_type(aws_graphs["aws-prod"], "aws:budgets/budget:Budget")[0]
+    assert budget.inputs["limitAmount"] == f"{bp.budget.monthly_limit_usd:.2f}"
+    assert budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": ["user:ml-platform-stack$aws-prod"]}]
+    got = sorted((n["notificationType"], n["threshold"]) for n in budget.inputs["notifications"])
+    want = sorted(("ACTUAL" if a.type == "actual" else "FORECASTED", a.threshold_percent) for a in bp.budget.alerts)
+    assert got == want
+    assert all(n["subscriberEmailAddresses"] == list(bp.budget.contacts) for n in budget.inputs["notifications"])
+
+
+def test_nat_gateways_one_in_dev_one_per_zone_in_prod(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    for stack, zones in (("aws-dev", 2), ("aws-prod", 3)):
+        privates = [s for s in of_type(aws_graphs[stack], "aws:ec2/subnet:Subnet") if s.inputs["tags"]["subnet-tier"] == "private"]
+        assert len({s.inputs["availabilityZone"] for s in privates}) == zones
