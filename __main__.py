@@ -20,9 +20,7 @@ SOURCE = f"stacks/Pulumi.{STACK}.yaml"
 def load_blueprint():  # type: ignore[no-untyped-def]
     project, key = CONFIG_KEY.split(":")
     raw = pulumi.Config(project).require_object(key)
-    provider_config = {
-        k: pulumi.Config(k.split(":")[0]).get(k.split(":")[1]) for k in PROVIDER_REGION_KEY.values()
-    }
+    provider_config = {k: pulumi.Config(k.split(":")[0]).get(k.split(":")[1]) for k in PROVIDER_REGION_KEY.values()}
     try:
         return parse_blueprint(raw, SOURCE, provider_config={k: v for k, v in provider_config.items() if v})
     except BlueprintError as exc:

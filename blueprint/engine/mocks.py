@@ -22,10 +22,17 @@ def _hex(*parts: str, n: int = 8) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:n]
 
 
+def _uuid(*parts: str) -> str:
+    h = _hex(*parts, n=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 class PlatformMocks(Mocks):
     def __init__(self, *, project: str, stack: str, config: Mapping[str, Any]) -> None:
         self.project, self.stack = project, stack
-        self.region = str(config.get("aws:region") or config.get("gcp:region") or config.get("azure-native:location") or "us-east-1")
+        self.region = str(
+            config.get("aws:region") or config.get("gcp:region") or config.get("azure-native:location") or "us-east-1"
+        )
         bp = config.get("ml-platform:blueprint")
         aws_block = bp.get("aws", {}) if isinstance(bp, dict) else {}
         self.account = str(aws_block.get("accountId") or MOCK_ACCOUNT) if isinstance(aws_block, dict) else MOCK_ACCOUNT
@@ -45,8 +52,12 @@ class PlatformMocks(Mocks):
         if token == "gcp:organizations/getProject:getProject":
             return {"projectId": self.gcp_project, "number": "123456789012", "name": self.gcp_project}
         if token == "azure-native:authorization:getClientConfig":
-            return {"subscriptionId": self.subscription, "tenantId": "11111111-1111-1111-1111-111111111111",
-                    "clientId": "22222222-2222-2222-2222-222222222222", "objectId": "33333333-3333-3333-3333-333333333333"}
+            return {
+                "subscriptionId": self.subscription,
+                "tenantId": "11111111-1111-1111-1111-111111111111",
+                "clientId": "22222222-2222-2222-2222-222222222222",
+                "objectId": "33333333-3333-3333-3333-333333333333",
+            }
         return {}
 
     # -- resources -----------------------------------------------------------------------
@@ -76,30 +87,43 @@ Handler = Callable[[PlatformMocks, State, str], tuple[str, State]]
 
 def _bucket(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
     name = s.get("bucket") or (s.get("bucketPrefix", "") + _hex(auto, n=12) if s.get("bucketPrefix") else auto)
-    return name, {"bucket": name, "arn": f"arn:aws:s3:::{name}", "bucketDomainName": f"{name}.s3.amazonaws.com",
-                  "bucketRegionalDomainName": f"{name}.s3.{m.region}.amazonaws.com", "region": m.region}
+    return name, {
+        "bucket": name,
+        "arn": f"arn:aws:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{m.region}.amazonaws.com",
+        "region": m.region,
+    }
 
 
 def _kms_key(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
-    kid = f"{_hex(auto, n=8)}-{_hex(auto, 'a', n=4)}-{_hex(auto, 'b', n=4)}-{_hex(auto, 'c', n=4)}-{_hex(auto, 'd', n=12)}"
+    kid = _uuid(auto)
     return kid, {"keyId": kid, "arn": m.arn("kms", f"key/{kid}")}
 
 
 def _kms_alias(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
     name = s.get("name") or f"{s.get('namePrefix', 'alias/')}{_hex(auto, n=26)}"
-    return name, {"name": name, "arn": m.arn("kms", name), "targetKeyArn": m.arn("kms", f"key/{s.get('targetKeyId', '')}")}
+    return name, {
+        "name": name,
+        "arn": m.arn("kms", name),
+        "targetKeyArn": m.arn("kms", f"key/{s.get('targetKeyId', '')}"),
+    }
 
 
 def _iam_role(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
     name = s.get("name") or (s["namePrefix"] + _hex(auto, n=26) if s.get("namePrefix") else auto)
-    return name, {"name": name, "arn": m.arn("iam", f"role{s.get('path', '/')}{name}", region=False),
-                  "uniqueId": "AROA" + _hex(auto, n=17).upper()}
+    return name, {
+        "name": name,
+        "arn": m.arn("iam", f"role{s.get('path', '/')}{name}", region=False),
+        "uniqueId": "AROA" + _hex(auto, n=17).upper(),
+    }
 
 
 def _iam_named(kind: str) -> Handler:
     def handler(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
         name = s.get("name") or auto
         return name, {"name": name, "arn": m.arn("iam", f"{kind}/{name}", region=False)}
+
     return handler
 
 
@@ -115,19 +139,24 @@ def _eks_cluster(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
         "name": name,
         "arn": m.arn("eks", f"cluster/{name}"),
         "endpoint": f"https://{host}.gr7.{m.region}.eks.amazonaws.com",
-        "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="},
+        "certificateAuthority": {
+            "data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+        },
         "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{m.region}.amazonaws.com/id/{host}"}]}],
         "platformVersion": "eks.1",
         "status": "ACTIVE",
-        "vpcConfig": {**s.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-{_hex(auto, 'sg', n=17)}",
-                      "vpcId": f"vpc-{_hex(auto, 'vpc', n=17)}"},
+        "vpcConfig": {
+            **s.get("vpcConfig", {}),
+            "clusterSecurityGroupId": f"sg-{_hex(auto, 'sg', n=17)}",
+            "vpcId": f"vpc-{_hex(auto, 'vpc', n=17)}",
+        },
     }
 
 
 def _node_group(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
     name = s.get("nodeGroupName") or auto
     cluster = s.get("clusterName", "cluster")
-    uid = f"{_hex(auto, n=8)}-{_hex(auto, 'u', n=4)}-{_hex(auto, 'v', n=4)}-{_hex(auto, 'w', n=4)}-{_hex(auto, 'x', n=12)}"
+    uid = _uuid(auto)
     return f"{cluster}:{name}", {
         "nodeGroupName": name,
         "arn": m.arn("eks", f"nodegroup/{cluster}/{name}/{uid}"),
@@ -143,18 +172,26 @@ def _ec2(prefix: str, service_kind: str | None = None) -> Handler:
         if service_kind:
             extra["arn"] = m.arn("ec2", f"{service_kind}/{rid}")
         return rid, extra
+
     return handler
 
 
 def _launch_template(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
     rid = f"lt-{_hex(auto, n=17)}"
-    return rid, {"arn": m.arn("ec2", f"launch-template/{rid}"), "latestVersion": 1, "defaultVersion": 1,
-                 "name": s.get("name") or (s.get("namePrefix", "") + _hex(auto, n=26))}
+    return rid, {
+        "arn": m.arn("ec2", f"launch-template/{rid}"),
+        "latestVersion": 1,
+        "defaultVersion": 1,
+        "name": s.get("name") or (s.get("namePrefix", "") + _hex(auto, n=26)),
+    }
 
 
 def _asg(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
     name = s.get("name") or (s.get("namePrefix", "") + _hex(auto, n=26))
-    return name, {"name": name, "arn": m.arn("autoscaling", f"autoScalingGroup:{_hex(auto, n=8)}:autoScalingGroupName/{name}")}
+    return name, {
+        "name": name,
+        "arn": m.arn("autoscaling", f"autoScalingGroup:{_hex(auto, n=8)}:autoScalingGroupName/{name}"),
+    }
 
 
 def _log_group(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
@@ -164,12 +201,19 @@ def _log_group(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
 
 def _budget(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
     name = s.get("name") or auto
-    return f"{m.account}:{name}", {"name": name, "accountId": m.account, "arn": m.arn("budgets", f"budget/{name}", region=False)}
+    return f"{m.account}:{name}", {
+        "name": name,
+        "accountId": m.account,
+        "arn": m.arn("budgets", f"budget/{name}", region=False),
+    }
 
 
 def _pod_identity(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:
     aid = f"a-{_hex(auto, n=17)}"
-    return f"{s.get('clusterName')},{aid}", {"associationId": aid, "associationArn": m.arn("eks", f"podidentityassociation/{s.get('clusterName')}/{aid}")}
+    return f"{s.get('clusterName')},{aid}", {
+        "associationId": aid,
+        "associationArn": m.arn("eks", f"podidentityassociation/{s.get('clusterName')}/{aid}"),
+    }
 
 
 def _passthrough(m: PlatformMocks, s: State, auto: str) -> tuple[str, State]:

@@ -10,22 +10,27 @@ request, and then delegates to `MockMonitor`."""
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import runpy
 import sys
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import grpc
+import yaml
 from google.protobuf import json_format, struct_pb2
-from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import config as pulumi_config
+from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import callback_pb2, callback_pb2_grpc, resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from blueprint.engine.mocks import PlatformMocks
 from blueprint.engine.model import ResourceGraph, ResourceRecord
+from blueprint.loader import load_stack_file
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -45,9 +50,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._channels: dict[str, grpc.Channel] = {}
 
     # -- transforms, as the engine runs them ------------------------------------------
-    def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterStackTransform(self, request: Any) -> Any:
         self._stack_callbacks.append(request)
-        return super().RegisterStackTransform(request)
+        return super().RegisterStackTransform(request)  # type: ignore[no-untyped-call]
 
     def _invoke(self, callback: Any, request: Any) -> Any:
         channel = self._channels.get(callback.target)
@@ -88,8 +93,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             reply = self._invoke(
                 callback,
                 resource_pb2.TransformRequest(
-                    type=request.type, name=request.name, custom=request.custom,
-                    parent=request.parent, properties=props, options=opts,
+                    type=request.type,
+                    name=request.name,
+                    custom=request.custom,
+                    parent=request.parent,
+                    properties=props,
+                    options=opts,
                 ),
             )
             props = reply.properties
@@ -106,22 +115,22 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return out
 
     # -- registration ------------------------------------------------------------------
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.parent:
             self._parents[urn] = request.parent
         self._resource_callbacks[urn] = list(request.transforms)
         if request.type != STACK_TYPE:
             request = self._transform(request, urn)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != STACK_TYPE:
             self.records.append(self._record(request, urn))
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == STACK_TYPE:
             self.stack_outputs = _plain(request.outputs)
-        return super().RegisterResourceOutputs(request)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
     def _record(self, request: Any, urn: str) -> ResourceRecord:
         registered = self.resources.get(urn)
@@ -168,6 +177,10 @@ def config_for_pulumi(config: Mapping[str, Any]) -> tuple[dict[str, str], list[s
     return values, secrets
 
 
+def _run_program(program: Path) -> None:
+    runpy.run_path(str(program), run_name="__main__")
+
+
 def synthesize(program: Path, *, project: str, stack: str, config: Mapping[str, Any]) -> ResourceGraph:
     """Run `program` (a Pulumi `__main__.py`) once under mocks. The Pulumi runtime is
     process-global: call this once per process."""
@@ -179,7 +192,7 @@ def synthesize(program: Path, *, project: str, stack: str, config: Mapping[str, 
     program_dir = str(program.parent.resolve())
     sys.path.insert(0, program_dir)
     try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+        _sync_await(run_pulumi_func(lambda: _run_program(program)))
     except Exception as exc:
         raise SynthError(f"{stack}: the program failed under mocks: {type(exc).__name__}: {exc}") from exc
     finally:
@@ -191,11 +204,7 @@ def synthesize(program: Path, *, project: str, stack: str, config: Mapping[str, 
 
 def _synthesize_file(root: str, stack_path: str) -> ResourceGraph:
     # Runs in a fresh worker process: the Pulumi runtime is global to a process.
-    import os
-
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    from blueprint.loader import load_stack_file
-
     project_root = Path(root)
     sf = load_stack_file(Path(stack_path))
     project = _project_name(project_root)
@@ -203,8 +212,6 @@ def _synthesize_file(root: str, stack_path: str) -> ResourceGraph:
 
 
 def _project_name(root: Path) -> str:
-    import yaml
-
     doc = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
     return str(doc["name"])
 
@@ -212,9 +219,6 @@ def _project_name(root: Path) -> str:
 def synthesize_stacks(root: Path, stack_paths: list[Path], *, jobs: int) -> list[ResourceGraph | SynthError]:
     """Synthesize each stack in its own fresh process, `jobs` at a time; results in input
     order, a SynthError in place of each stack whose program failed."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx, max_tasks_per_child=1) as pool:
         futures = [pool.submit(_synthesize_file, str(root), str(p)) for p in stack_paths]

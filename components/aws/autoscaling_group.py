@@ -44,23 +44,31 @@ class AutoscalingGroup(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        profile = aws.iam.InstanceProfile(f"{name}-profile", aws.iam.InstanceProfileArgs(role=self.role.name), opts=child)
+        profile = aws.iam.InstanceProfile(
+            f"{name}-profile", aws.iam.InstanceProfileArgs(role=self.role.name), opts=child
+        )
         sg = aws.ec2.SecurityGroup(
             f"{name}-sg",
             aws.ec2.SecurityGroupArgs(
                 vpc_id=args.vpc_id,
                 description=f"{g.name}: no inbound; outbound through NAT",
-                egress=[aws.ec2.SecurityGroupEgressArgs(
-                    protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"], description="egress via NAT"
-                )],
+                egress=[
+                    aws.ec2.SecurityGroupEgressArgs(
+                        protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"], description="egress via NAT"
+                    )
+                ],
             ),
             opts=child,
         )
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             secure_launch_template_args(
-                key_arn=args.key_arn, disk_size_gib=g.disk_size_gib, image_id=args.image_id,
-                instance_profile_arn=profile.arn, security_group_ids=[sg.id], description=f"group {g.name}",
+                key_arn=args.key_arn,
+                disk_size_gib=g.disk_size_gib,
+                image_id=args.image_id,
+                instance_profile_arn=profile.arn,
+                security_group_ids=[sg.id],
+                description=f"group {g.name}",
             ),
             opts=child,
         )

@@ -31,7 +31,9 @@ class Budget(pulumi.ComponentResource):
                 time_unit="MONTHLY",
                 limit_amount=f"{spec.monthly_limit_usd:.2f}",
                 limit_unit="USD",
-                cost_filters=[aws.budgets.BudgetCostFilterArgs(name="TagKeyValue", values=[f"user:{STACK_TAG}${args.stack}"])],
+                cost_filters=[
+                    aws.budgets.BudgetCostFilterArgs(name="TagKeyValue", values=[f"user:{STACK_TAG}${args.stack}"])
+                ],
                 notifications=[
                     aws.budgets.BudgetNotificationArgs(
                         comparison_operator="GREATER_THAN",

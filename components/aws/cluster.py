@@ -45,12 +45,16 @@ class Cluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-role",
-            aws.iam.RoleArgs(assume_role_policy=docs.service_trust("eks.amazonaws.com", actions=("sts:AssumeRole", "sts:TagSession"))),
+            aws.iam.RoleArgs(
+                assume_role_policy=docs.service_trust("eks.amazonaws.com", actions=("sts:AssumeRole", "sts:TagSession"))
+            ),
             opts=child,
         )
         attach = aws.iam.RolePolicyAttachment(
             f"{name}-role-policy",
-            aws.iam.RolePolicyAttachmentArgs(role=role.name, policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"),
+            aws.iam.RolePolicyAttachmentArgs(
+                role=role.name, policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+            ),
             opts=child,
         )
         logs = aws.cloudwatch.LogGroup(
@@ -107,7 +111,9 @@ class Cluster(pulumi.ComponentResource):
                     min_size=args.system_min_nodes, max_size=args.system_max_nodes, desired_size=args.system_min_nodes
                 ),
                 update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
-                launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=system_lt.id, version=system_lt.latest_version.apply(str)),
+                launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                    id=system_lt.id, version=system_lt.latest_version.apply(str)
+                ),
                 labels={"mlplat/pool": "system"},
             ),
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
@@ -130,15 +136,25 @@ class Cluster(pulumi.ComponentResource):
 
 def kubeconfig(name: str, endpoint: str, ca_data: str) -> str:
     """Token via `aws eks get-token`: no long-lived credentials in the file."""
-    return json.dumps({
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
-        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-        "current-context": name,
-        "users": [{"name": name, "user": {"exec": {
-            "apiVersion": "client.authentication.k8s.io/v1beta1",
-            "command": "aws",
-            "args": ["eks", "get-token", "--cluster-name", name, "--output", "json"],
-        }}}],
-    }, indent=2)
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+            "current-context": name,
+            "users": [
+                {
+                    "name": name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": ["eks", "get-token", "--cluster-name", name, "--output", "json"],
+                        }
+                    },
+                }
+            ],
+        },
+        indent=2,
+    )

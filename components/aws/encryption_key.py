@@ -87,6 +87,8 @@ def key_policy(args: EncryptionKeyArgs, role_arns: list[str]) -> str:
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
             "Action": use,
             "Resource": "*",
-            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}},
+            "Condition": {
+                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}
+            },
         },
     )

@@ -5,6 +5,7 @@ GPU workloads land, and tagged so the autoscaler can scale it up from zero."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -50,6 +51,12 @@ def autoscaler_tags(pool: GpuPool) -> dict[str, str]:
     return tags
 
 
+def _asg_name(resources: Sequence[aws.eks.outputs.NodeGroupResource]) -> str:
+    """The managed node group's own ASG: EKS creates it, so its name is only known after."""
+    groups = resources[0].autoscaling_groups or []
+    return groups[0].name or ""
+
+
 class GpuNodePool(pulumi.ComponentResource):
     node_group: aws.eks.NodeGroup
 
@@ -59,7 +66,9 @@ class GpuNodePool(pulumi.ComponentResource):
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             secure_launch_template_args(
-                key_arn=args.key_arn, disk_size_gib=pool.disk_size_gib, root_device=ROOT_DEVICES[args.node_image],
+                key_arn=args.key_arn,
+                disk_size_gib=pool.disk_size_gib,
+                root_device=ROOT_DEVICES[args.node_image],
                 description=f"GPU pool {pool.name}",
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -77,7 +86,9 @@ class GpuNodePool(pulumi.ComponentResource):
                     min_size=pool.min_nodes, max_size=pool.max_nodes, desired_size=pool.min_nodes
                 ),
                 update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
-                launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
+                launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                    id=template.id, version=template.latest_version.apply(str)
+                ),
                 labels=node_labels(pool),
                 taints=[
                     aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=EKS_TAINT_EFFECTS[t.effect])
@@ -87,10 +98,10 @@ class GpuNodePool(pulumi.ComponentResource):
             # The cluster autoscaler owns the current size; Pulumi owns the bounds.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
         )
-        asg_name = self.node_group.resources.apply(lambda r: r[0].autoscaling_groups[0].name or "")
+        asg_name = self.node_group.resources.apply(_asg_name)
         for key, value in sorted(autoscaler_tags(pool).items()):
             aws.autoscaling.Tag(
-                f"{name}-ca-{hashlib.sha1(key.encode()).hexdigest()[:8]}",  # stable when tags are added
+                f"{name}-ca-{hashlib.sha256(key.encode()).hexdigest()[:8]}",  # stable when tags are added
                 aws.autoscaling.TagArgs(
                     autoscaling_group_name=asg_name,
                     tag=aws.autoscaling.TagTagArgs(key=key, value=value, propagate_at_launch=False),

@@ -23,24 +23,35 @@ def secure_launch_template_args(
     interfaces = None
     if security_group_ids is not None:
         # Explicit interface so no public address is ever attached, whatever the subnet says.
-        interfaces = [aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-            associate_public_ip_address="false", delete_on_termination="true", security_groups=security_group_ids,
-        )]
+        interfaces = [
+            aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                associate_public_ip_address="false",
+                delete_on_termination="true",
+                security_groups=security_group_ids,
+            )
+        ]
     return aws.ec2.LaunchTemplateArgs(
         description=description,
         image_id=image_id,
         update_default_version=True,
         metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-            http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=IMDS_HOP_LIMIT,
+            http_endpoint="enabled",
+            http_tokens="required",
+            http_put_response_hop_limit=IMDS_HOP_LIMIT,
             instance_metadata_tags="disabled",
         ),
-        block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-            device_name=root_device,
-            ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                volume_size=disk_size_gib, volume_type="gp3", encrypted="true", kms_key_id=key_arn,
-                delete_on_termination="true",
-            ),
-        )],
+        block_device_mappings=[
+            aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name=root_device,
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=disk_size_gib,
+                    volume_type="gp3",
+                    encrypted="true",
+                    kms_key_id=key_arn,
+                    delete_on_termination="true",
+                ),
+            )
+        ],
         monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
         iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=instance_profile_arn)
         if instance_profile_arn is not None

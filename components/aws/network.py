@@ -69,8 +69,11 @@ class Network(pulumi.ComponentResource):
             public = aws.ec2.Subnet(
                 f"{name}-public-{suffix}",
                 aws.ec2.SubnetArgs(
-                    vpc_id=vpc.id, cidr_block=public_cidrs[i], availability_zone=zone,
-                    map_public_ip_on_launch=False, tags={"kubernetes.io/role/elb": "1", "subnet-tier": "public"},
+                    vpc_id=vpc.id,
+                    cidr_block=public_cidrs[i],
+                    availability_zone=zone,
+                    map_public_ip_on_launch=False,
+                    tags={"kubernetes.io/role/elb": "1", "subnet-tier": "public"},
                 ),
                 opts=child,
             )
@@ -81,15 +84,19 @@ class Network(pulumi.ComponentResource):
             )
             if args.nat_per_zone or not nats:
                 eip = aws.ec2.Eip(f"{name}-nat-{suffix}", aws.ec2.EipArgs(domain="vpc"), opts=child)
-                nats.append(aws.ec2.NatGateway(
-                    f"{name}-nat-{suffix}",
-                    aws.ec2.NatGatewayArgs(allocation_id=eip.id, subnet_id=public.id),
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
-                ))
+                nats.append(
+                    aws.ec2.NatGateway(
+                        f"{name}-nat-{suffix}",
+                        aws.ec2.NatGatewayArgs(allocation_id=eip.id, subnet_id=public.id),
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                    )
+                )
             private = aws.ec2.Subnet(
                 f"{name}-private-{suffix}",
                 aws.ec2.SubnetArgs(
-                    vpc_id=vpc.id, cidr_block=private_cidrs[i], availability_zone=zone,
+                    vpc_id=vpc.id,
+                    cidr_block=private_cidrs[i],
+                    availability_zone=zone,
                     map_public_ip_on_launch=False,
                     tags={"kubernetes.io/role/internal-elb": "1", "subnet-tier": "private"},
                 ),
@@ -130,19 +137,27 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs",
             aws.iam.RolePolicyArgs(
                 role=role.id,
-                policy=group.arn.apply(lambda arn: docs.document(docs.allow(
-                    "WriteFlowLogs",
-                    ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    [arn, f"{arn}:*"],
-                ))),
+                policy=group.arn.apply(
+                    lambda arn: docs.document(
+                        docs.allow(
+                            "WriteFlowLogs",
+                            ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                            [arn, f"{arn}:*"],
+                        )
+                    )
+                ),
             ),
             opts=child,
         )
         aws.ec2.FlowLog(
             f"{name}-flow-log",
             aws.ec2.FlowLogArgs(
-                vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
-                log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=600,
+                vpc_id=vpc.id,
+                traffic_type="ALL",
+                log_destination_type="cloud-watch-logs",
+                log_destination=group.arn,
+                iam_role_arn=role.arn,
+                max_aggregation_interval=600,
             ),
             opts=child,
         )

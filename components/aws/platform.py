@@ -23,8 +23,12 @@ from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
 
 LOGGED_CLASSIFICATIONS = ("confidential", "restricted")
 ACCESS_LOGS = Bucket(
-    name="access-logs", purpose="logs", expected_size_gib=10,
-    tiers=(Tier(storage_class="infrequent", after_days=30),), expire_after_days=365, retain=False,
+    name="access-logs",
+    purpose="logs",
+    expected_size_gib=10,
+    tiers=(Tier(storage_class="infrequent", after_days=30),),
+    expire_after_days=365,
+    retain=False,
 )
 
 
@@ -41,8 +45,9 @@ class PlatformOutputs:
 class Platform(pulumi.ComponentResource):
     outputs: PlatformOutputs
 
-    def __init__(self, name: str, bp: Blueprint, *, project: str, stack: str,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, bp: Blueprint, *, project: str, stack: str, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("mlplat:aws:Platform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         account = bp.aws_account_id or aws.get_caller_identity().account_id
@@ -50,48 +55,104 @@ class Platform(pulumi.ComponentResource):
 
         node_role = NodeRole("nodes", opts=child)
         identities = {
-            w.name: WorkloadIdentity(w.name, WorkloadIdentityArgs(namespace=w.namespace, service_account=w.service_account), opts=child)
+            w.name: WorkloadIdentity(
+                w.name, WorkloadIdentityArgs(namespace=w.namespace, service_account=w.service_account), opts=child
+            )
             for w in bp.workloads
         }
-        key = EncryptionKey("platform", EncryptionKeyArgs(
-            account_id=account, region=bp.region, rotation_days=bp.encryption.rotation_days,
-            deletion_window_days=bp.encryption.deletion_window_days,
-            user_role_arns=[node_role.arn, *(i.arn for i in identities.values())],
-        ), opts=child)
+        key = EncryptionKey(
+            "platform",
+            EncryptionKeyArgs(
+                account_id=account,
+                region=bp.region,
+                rotation_days=bp.encryption.rotation_days,
+                deletion_window_days=bp.encryption.deletion_window_days,
+                user_role_arns=[node_role.arn, *(i.arn for i in identities.values())],
+            ),
+            opts=child,
+        )
 
         zones = cat.aws_zone_suffixes[: 3 if bp.is_prod else 2]
-        network = Network("network", NetworkArgs(
-            region=bp.region, cidr=bp.network.cidr, zone_suffixes=zones, nat_per_zone=bp.is_prod, key_arn=key.arn,
-            existing_vpc_id=bp.network.existing_network_id, existing_subnet_ids=bp.network.existing_subnet_ids,
-        ), opts=child)
+        network = Network(
+            "network",
+            NetworkArgs(
+                region=bp.region,
+                cidr=bp.network.cidr,
+                zone_suffixes=zones,
+                nat_per_zone=bp.is_prod,
+                key_arn=key.arn,
+                existing_vpc_id=bp.network.existing_network_id,
+                existing_subnet_ids=bp.network.existing_subnet_ids,
+            ),
+            opts=child,
+        )
 
-        cluster = Cluster("cluster", ClusterArgs(
-            cluster_name=cluster_name(project, stack), kubernetes_version=bp.cluster.kubernetes_version,
-            subnet_ids=network.private_subnet_ids, key_arn=key.arn, private_endpoint=bp.cluster.private_endpoint,
-            authorized_cidrs=bp.cluster.authorized_cidrs, node_role_arn=node_role.arn,
-            system_instance_type=bp.cluster.system_pool.instance_type, system_min_nodes=bp.cluster.system_pool.min_nodes,
-            system_max_nodes=bp.cluster.system_pool.max_nodes, deletion_protection=bp.is_prod,
-        ), opts=child)
+        cluster = Cluster(
+            "cluster",
+            ClusterArgs(
+                cluster_name=cluster_name(project, stack),
+                kubernetes_version=bp.cluster.kubernetes_version,
+                subnet_ids=network.private_subnet_ids,
+                key_arn=key.arn,
+                private_endpoint=bp.cluster.private_endpoint,
+                authorized_cidrs=bp.cluster.authorized_cidrs,
+                node_role_arn=node_role.arn,
+                system_instance_type=bp.cluster.system_pool.instance_type,
+                system_min_nodes=bp.cluster.system_pool.min_nodes,
+                system_max_nodes=bp.cluster.system_pool.max_nodes,
+                deletion_protection=bp.is_prod,
+            ),
+            opts=child,
+        )
 
         for pool in bp.gpu_pools:
-            GpuNodePool(pool.name, GpuNodePoolArgs(
-                pool=pool, cluster_name=cluster.name, node_role_arn=node_role.arn,
-                subnet_ids=network.private_subnet_ids, key_arn=key.arn,
-            ), opts=child)
+            GpuNodePool(
+                pool.name,
+                GpuNodePoolArgs(
+                    pool=pool,
+                    cluster_name=cluster.name,
+                    node_role_arn=node_role.arn,
+                    subnet_ids=network.private_subnet_ids,
+                    key_arn=key.arn,
+                ),
+                opts=child,
+            )
         for group in bp.autoscaling_groups:
-            AutoscalingGroup(group.name, AutoscalingGroupArgs(
-                group=group, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids, key_arn=key.arn,
-            ), opts=child)
+            AutoscalingGroup(
+                group.name,
+                AutoscalingGroupArgs(
+                    group=group,
+                    vpc_id=network.vpc_id,
+                    subnet_ids=network.private_subnet_ids,
+                    key_arn=key.arn,
+                ),
+                opts=child,
+            )
 
         log_target = None
         if bp.data_classification in LOGGED_CLASSIFICATIONS:
-            log_target = TieredBucket(ACCESS_LOGS.name, TieredBucketArgs(
-                bucket=ACCESS_LOGS, region=bp.region, key_arn=key.arn, receives_access_logs=True, account_id=account,
-            ), opts=child).name
+            log_target = TieredBucket(
+                ACCESS_LOGS.name,
+                TieredBucketArgs(
+                    bucket=ACCESS_LOGS,
+                    region=bp.region,
+                    key_arn=key.arn,
+                    receives_access_logs=True,
+                    account_id=account,
+                ),
+                opts=child,
+            ).name
         buckets = {
-            b.name: TieredBucket(b.name, TieredBucketArgs(
-                bucket=b, region=bp.region, key_arn=key.arn, access_log_bucket=log_target,
-            ), opts=child)
+            b.name: TieredBucket(
+                b.name,
+                TieredBucketArgs(
+                    bucket=b,
+                    region=bp.region,
+                    key_arn=key.arn,
+                    access_log_bucket=log_target,
+                ),
+                opts=child,
+            )
             for b in bp.buckets
         }
 

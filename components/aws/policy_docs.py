@@ -22,12 +22,14 @@ def allow(sid: str, actions: list[str], resources: list[str], condition: dict[st
 
 def service_trust(*services: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> str:
     """Trust policy letting AWS services (ec2.amazonaws.com, eks.amazonaws.com…) assume a role."""
-    return document({
-        "Sid": "ServiceAssume",
-        "Effect": "Allow",
-        "Principal": {"Service": sorted(services)},
-        "Action": list(actions),
-    })
+    return document(
+        {
+            "Sid": "ServiceAssume",
+            "Effect": "Allow",
+            "Principal": {"Service": sorted(services)},
+            "Action": list(actions),
+        }
+    )
 
 
 def pod_identity_trust() -> str:
@@ -37,8 +39,13 @@ def pod_identity_trust() -> str:
 
 S3_READ = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging"]
 S3_LIST = ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketVersions"]
-S3_WRITE = ["s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload",
-            "s3:ListMultipartUploadParts"]
+S3_WRITE = [
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+]
 S3_LIST_WRITE = ["s3:ListBucketMultipartUploads"]
 KMS_DECRYPT = ["kms:Decrypt", "kms:DescribeKey"]
 KMS_ENCRYPT = ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]

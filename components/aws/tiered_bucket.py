@@ -46,7 +46,11 @@ def lifecycle_rule(bucket: Bucket) -> aws.s3.BucketLifecycleConfigurationRuleArg
     first = cat.storage_class(bucket.tiers[0].storage_class, "aws")
     # Old versions move to the first tier too, when they live long enough to pay for it.
     noncurrent_transitions = (
-        [aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionTransitionArgs(noncurrent_days=30, storage_class=first.name)]
+        [
+            aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionTransitionArgs(
+                noncurrent_days=30, storage_class=first.name
+            )
+        ]
         if bucket.versioning and bucket.noncurrent_version_expire_days >= 30 + first.min_storage_days
         else None
     )
@@ -71,36 +75,45 @@ def lifecycle_rule(bucket: Bucket) -> aws.s3.BucketLifecycleConfigurationRuleArg
 def bucket_policy(bucket_arn: str, log_delivery_account: str | None = None) -> str:
     """TLS-only (and TLS 1.2+) for everyone; optionally S3 log delivery from one account."""
     objects = f"{bucket_arn}/*"
-    log_delivery = [{
-        "Sid": "S3ServerAccessLogs",
-        "Effect": "Allow",
-        "Principal": {"Service": "logging.s3.amazonaws.com"},
-        "Action": "s3:PutObject",
-        "Resource": objects,
-        "Condition": {"StringEquals": {"aws:SourceAccount": log_delivery_account}},
-    }] if log_delivery_account else []
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
+    log_delivery = (
+        [
             {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, objects],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-            {
-                "Sid": "DenyOutdatedTls",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, objects],
-                "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
-            },
-            *log_delivery,
-        ],
-    }, sort_keys=True)
+                "Sid": "S3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": objects,
+                "Condition": {"StringEquals": {"aws:SourceAccount": log_delivery_account}},
+            }
+        ]
+        if log_delivery_account
+        else []
+    )
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, objects],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                {
+                    "Sid": "DenyOutdatedTls",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, objects],
+                    "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+                },
+                *log_delivery,
+            ],
+        },
+        sort_keys=True,
+    )
 
 
 class TieredBucket(pulumi.ComponentResource):
@@ -129,13 +142,18 @@ class TieredBucket(pulumi.ComponentResource):
         public_block = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             aws.s3.BucketPublicAccessBlockArgs(
-                bucket=self.bucket.id, block_public_acls=True, block_public_policy=True,
-                ignore_public_acls=True, restrict_public_buckets=True,
+                bucket=self.bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
             ),
             opts=child,
         )
         sse = (
-            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(sse_algorithm="AES256")
+            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="AES256"
+            )
             if args.receives_access_logs
             else aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
                 sse_algorithm="aws:kms", kms_master_key_id=args.key_arn
@@ -145,10 +163,12 @@ class TieredBucket(pulumi.ComponentResource):
             f"{name}-encryption",
             aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
                 bucket=self.bucket.id,
-                rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=sse,
-                    bucket_key_enabled=not args.receives_access_logs,  # cuts KMS request cost by up to 99%
-                )],
+                rules=[
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                        apply_server_side_encryption_by_default=sse,
+                        bucket_key_enabled=not args.receives_access_logs,  # cuts KMS request cost by up to 99%
+                    )
+                ],
             ),
             opts=child,
         )

@@ -11,19 +11,23 @@ import pulumi
 
 from blueprint.model import Blueprint
 
-DATA_TYPES = frozenset({
-    "aws:s3/bucket:Bucket",
-    "aws:kms/key:Key",
-    "gcp:storage/bucket:Bucket",
-    "gcp:kms/keyRing:KeyRing",
-    "gcp:kms/cryptoKey:CryptoKey",
-    "azure-native:storage:StorageAccount",
-    "azure-native:keyvault:Vault",
-    "azure-native:keyvault:Key",
-})
+DATA_TYPES = frozenset(
+    {
+        "aws:s3/bucket:Bucket",
+        "aws:kms/key:Key",
+        "gcp:storage/bucket:Bucket",
+        "gcp:kms/keyRing:KeyRing",
+        "gcp:kms/cryptoKey:CryptoKey",
+        "azure-native:storage:StorageAccount",
+        "azure-native:keyvault:Vault",
+        "azure-native:keyvault:Key",
+    }
+)
 
 
-def protection_transform(bp: Blueprint) -> Callable[[pulumi.ResourceTransformArgs], pulumi.ResourceTransformResult | None]:
+def protection_transform(
+    bp: Blueprint,
+) -> Callable[[pulumi.ResourceTransformArgs], pulumi.ResourceTransformResult | None]:
     def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
         if not (bp.is_prod and args.custom and args.type_ in DATA_TYPES):
             return None

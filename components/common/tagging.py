@@ -76,7 +76,9 @@ def apply_tags(type_token: str, props: Mapping[str, Any], tags: Mapping[str, str
     return out if out != props else None
 
 
-def tagging_transform(bp: Blueprint, stack: str) -> Callable[[pulumi.ResourceTransformArgs], pulumi.ResourceTransformResult | None]:
+def tagging_transform(
+    bp: Blueprint, stack: str
+) -> Callable[[pulumi.ResourceTransformArgs], pulumi.ResourceTransformResult | None]:
     tags = standard_tags(bp, stack)
 
     def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:

@@ -8,49 +8,76 @@ from collections import Counter
 import pytest
 
 from blueprint.engine.model import ResourceGraph
-from components.common.tagging import REQUIRED_TAG_KEYS
 from components.common.sdk import resource_parameters
+from components.common.tagging import REQUIRED_TAG_KEYS
 from tests.components.conftest import of_type, parent_name, policy_doc
 
 # Written out by hand from the stacks: a changed count is a changed deployment.
 EXPECTED_DEV = {
-    "aws:autoscaling/group:Group": 1, "aws:autoscaling/policy:Policy": 1,
+    "aws:autoscaling/group:Group": 1,
+    "aws:autoscaling/policy:Policy": 1,
     "aws:autoscaling/tag:Tag": 13,  # dev-gpu 4 labels + 1 taint + gpus; dev-l4 5 labels + 1 taint + gpus
-    "aws:budgets/budget:Budget": 1, "aws:cloudwatch/logGroup:LogGroup": 2,  # flow logs, EKS control plane
-    "aws:ec2/eip:Eip": 1, "aws:ec2/natGateway:NatGateway": 1,  # one NAT outside prod
-    "aws:ec2/flowLog:FlowLog": 1, "aws:ec2/internetGateway:InternetGateway": 1,
+    "aws:budgets/budget:Budget": 1,
+    "aws:cloudwatch/logGroup:LogGroup": 2,  # flow logs, EKS control plane
+    "aws:ec2/eip:Eip": 1,
+    "aws:ec2/natGateway:NatGateway": 1,  # one NAT outside prod
+    "aws:ec2/flowLog:FlowLog": 1,
+    "aws:ec2/internetGateway:InternetGateway": 1,
     "aws:ec2/launchTemplate:LaunchTemplate": 4,  # system, two GPU pools, batch group
-    "aws:ec2/routeTable:RouteTable": 3, "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
-    "aws:ec2/securityGroup:SecurityGroup": 1, "aws:ec2/subnet:Subnet": 4, "aws:ec2/vpc:Vpc": 1,
-    "aws:eks/addon:Addon": 1, "aws:eks/cluster:Cluster": 1, "aws:eks/nodeGroup:NodeGroup": 3,
+    "aws:ec2/routeTable:RouteTable": 3,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
+    "aws:ec2/securityGroup:SecurityGroup": 1,
+    "aws:ec2/subnet:Subnet": 4,
+    "aws:ec2/vpc:Vpc": 1,
+    "aws:eks/addon:Addon": 1,
+    "aws:eks/cluster:Cluster": 1,
+    "aws:eks/nodeGroup:NodeGroup": 3,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": 2,
-    "aws:iam/instanceProfile:InstanceProfile": 1, "aws:iam/role:Role": 6, "aws:iam/rolePolicy:RolePolicy": 5,
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6, "aws:kms/alias:Alias": 1, "aws:kms/key:Key": 1,
-    "aws:s3/bucket:Bucket": 3, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3, "aws:s3/bucketPolicy:BucketPolicy": 3,
+    "aws:iam/instanceProfile:InstanceProfile": 1,
+    "aws:iam/role:Role": 6,
+    "aws:iam/rolePolicy:RolePolicy": 5,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
+    "aws:kms/alias:Alias": 1,
+    "aws:kms/key:Key": 1,
+    "aws:s3/bucket:Bucket": 3,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3,
+    "aws:s3/bucketPolicy:BucketPolicy": 3,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
     "aws:s3/bucketVersioning:BucketVersioning": 3,
-    "mlplat:aws:AutoscalingGroup": 1, "mlplat:aws:Budget": 1, "mlplat:aws:Cluster": 1,
-    "mlplat:aws:EncryptionKey": 1, "mlplat:aws:GpuNodePool": 2, "mlplat:aws:Network": 1,
-    "mlplat:aws:NodeRole": 1, "mlplat:aws:Platform": 1, "mlplat:aws:TieredBucket": 3,
+    "mlplat:aws:AutoscalingGroup": 1,
+    "mlplat:aws:Budget": 1,
+    "mlplat:aws:Cluster": 1,
+    "mlplat:aws:EncryptionKey": 1,
+    "mlplat:aws:GpuNodePool": 2,
+    "mlplat:aws:Network": 1,
+    "mlplat:aws:NodeRole": 1,
+    "mlplat:aws:Platform": 1,
+    "mlplat:aws:TieredBucket": 3,
     "mlplat:aws:WorkloadIdentity": 2,
 }
 EXPECTED_PROD = {
     **EXPECTED_DEV,
     "aws:autoscaling/tag:Tag": 19,  # train 6, eval 6, serve 4 labels + 2 taints + gpus = 7
-    "aws:ec2/eip:Eip": 3, "aws:ec2/natGateway:NatGateway": 3,  # one NAT per zone in prod
-    "aws:ec2/routeTable:RouteTable": 4, "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
+    "aws:ec2/eip:Eip": 3,
+    "aws:ec2/natGateway:NatGateway": 3,  # one NAT per zone in prod
+    "aws:ec2/routeTable:RouteTable": 4,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
     "aws:ec2/subnet:Subnet": 6,
-    "aws:ec2/launchTemplate:LaunchTemplate": 5, "aws:eks/nodeGroup:NodeGroup": 4,
+    "aws:ec2/launchTemplate:LaunchTemplate": 5,
+    "aws:eks/nodeGroup:NodeGroup": 4,
     "aws:iam/rolePolicy:RolePolicy": 6,  # flow logs; trainer x3; server models read + key decrypt
-    "aws:s3/bucket:Bucket": 4, "aws:s3/bucketLogging:BucketLogging": 3,  # confidential: access logs
+    "aws:s3/bucket:Bucket": 4,
+    "aws:s3/bucketLogging:BucketLogging": 3,  # confidential: access logs
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 4, "aws:s3/bucketPolicy:BucketPolicy": 4,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 4,
+    "aws:s3/bucketPolicy:BucketPolicy": 4,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
     "aws:s3/bucketVersioning:BucketVersioning": 4,
-    "mlplat:aws:GpuNodePool": 3, "mlplat:aws:TieredBucket": 4,
+    "mlplat:aws:GpuNodePool": 3,
+    "mlplat:aws:TieredBucket": 4,
 }
 
 
@@ -84,8 +111,11 @@ def test_buckets_are_private_encrypted_versioned_tls_only_and_tiered(aws_graphs,
     for spec in bp.buckets:
         kids = _siblings(graph, components[spec.name].urn)
         assert kids["BucketPublicAccessBlock"][0] | {"bucket": None} == {
-            "bucket": None, "blockPublicAcls": True, "blockPublicPolicy": True,
-            "ignorePublicAcls": True, "restrictPublicBuckets": True,
+            "bucket": None,
+            "blockPublicAcls": True,
+            "blockPublicPolicy": True,
+            "ignorePublicAcls": True,
+            "restrictPublicBuckets": True,
         }
         sse = kids["BucketServerSideEncryptionConfiguration"][0]["rules"][0]
         assert sse["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}
@@ -136,7 +166,9 @@ def test_gpu_pools_taint_label_capacity_and_scale_from_zero_tags(aws_graphs, aws
     graph, bp = aws_graphs["aws-prod"], aws_blueprints["aws-prod"]
     pools = {r.name: r for r in of_type(graph, "mlplat:aws:GpuNodePool")}
     for spec in bp.gpu_pools:
-        ng = next(r for r in graph.resources if r.parent == pools[spec.name].urn and r.type == "aws:eks/nodeGroup:NodeGroup")
+        ng = next(
+            r for r in graph.resources if r.parent == pools[spec.name].urn and r.type == "aws:eks/nodeGroup:NodeGroup"
+        )
         assert ng.inputs["capacityType"] == ("SPOT" if spec.capacity == "spot" else "ON_DEMAND")
         assert ng.inputs["amiType"] == "AL2023_x86_64_NVIDIA"
         assert ng.inputs["instanceTypes"] == [spec.instance_type]
@@ -148,7 +180,8 @@ def test_gpu_pools_taint_label_capacity_and_scale_from_zero_tags(aws_graphs, aws
         tags = {
             t.inputs["tag"]["key"]: t.inputs["tag"]["value"]
             for t in graph.resources
-            if t.parent == pools[spec.name].urn and t.type == "aws:autoscaling/tag:Tag"
+            if t.parent == pools[spec.name].urn
+            and t.type == "aws:autoscaling/tag:Tag"
             and t.inputs["autoscalingGroupName"] == asg_name
         }
         prefix = "k8s.io/cluster-autoscaler/node-template"
@@ -202,16 +235,17 @@ def test_key_rotates_with_maximum_deletion_window_and_no_wildcard_principal(aws_
     principals = [s["Principal"] for s in policy["Statement"]]
     assert "*" not in principals and all(p.get("AWS") != "*" for p in principals)
     roles = set(next(s for s in policy["Statement"] if s["Sid"] == "PlatformRoles")["Principal"]["AWS"])
-    workload_roles = {r.outputs["arn"] for r in of_type(aws_graphs["aws-prod"], "aws:iam/role:Role")
-                      if parent_name(aws_graphs["aws-prod"], r) in ("trainer", "server", "nodes")}
+    workload_roles = {
+        r.outputs["arn"]
+        for r in of_type(aws_graphs["aws-prod"], "aws:iam/role:Role")
+        if parent_name(aws_graphs["aws-prod"], r) in ("trainer", "server", "nodes")
+    }
     assert roles == workload_roles
 
 
 def test_workload_policies_are_scoped_to_their_buckets(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
     graph, bp = aws_graphs["aws-prod"], aws_blueprints["aws-prod"]
-    bucket_arns = {
-        parent_name(graph, r): r.outputs["arn"] for r in of_type(graph, "aws:s3/bucket:Bucket")
-    }
+    bucket_arns = {parent_name(graph, r): r.outputs["arn"] for r in of_type(graph, "aws:s3/bucket:Bucket")}
     policies = {r.name: policy_doc(r.inputs["policy"]) for r in of_type(graph, "aws:iam/rolePolicy:RolePolicy")}
     for w in bp.workloads:
         for bucket, access in w.buckets.items():
@@ -228,11 +262,16 @@ def test_workload_policies_are_scoped_to_their_buckets(aws_graphs, aws_blueprint
 
 def test_pod_identity_binds_each_workload_to_its_service_account(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
     graph, bp = aws_graphs["aws-prod"], aws_blueprints["aws-prod"]
-    bindings = {(r.inputs["namespace"], r.inputs["serviceAccount"]): r for r in
-                of_type(graph, "aws:eks/podIdentityAssociation:PodIdentityAssociation")}
+    bindings = {
+        (r.inputs["namespace"], r.inputs["serviceAccount"]): r
+        for r in of_type(graph, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    }
     assert set(bindings) == {(w.namespace, w.service_account) for w in bp.workloads}
-    role_trust = [policy_doc(r.inputs["assumeRolePolicy"]) for r in of_type(graph, "aws:iam/role:Role")
-                  if parent_name(graph, r) == "trainer"][0]
+    role_trust = next(
+        policy_doc(r.inputs["assumeRolePolicy"])
+        for r in of_type(graph, "aws:iam/role:Role")
+        if parent_name(graph, r) == "trainer"
+    )
     assert role_trust["Statement"][0]["Principal"] == {"Service": ["pods.eks.amazonaws.com"]}
 
 
@@ -243,7 +282,13 @@ def test_cluster_is_private_encrypted_and_logs_everything(aws_graphs) -> None:  
     assert eks.inputs["vpcConfig"]["endpointPublicAccess"] is False
     assert eks.inputs["vpcConfig"]["endpointPrivateAccess"] is True
     assert eks.inputs["encryptionConfig"] == {"provider": {"keyArn": key_arn}, "resources": ["secrets"]}
-    assert sorted(eks.inputs["enabledClusterLogTypes"]) == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    assert sorted(eks.inputs["enabledClusterLogTypes"]) == [
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
+    ]
     assert eks.inputs["accessConfig"]["authenticationMode"] == "API"
     assert eks.inputs["deletionProtection"] is True
     log_group = next(r for r in of_type(graph, "aws:cloudwatch/logGroup:LogGroup") if r.name == "cluster-logs")
@@ -279,5 +324,9 @@ def test_budget_alerts_follow_the_blueprint(aws_graphs, aws_blueprints) -> None:
 
 def test_nat_gateways_one_in_dev_one_per_zone_in_prod(aws_graphs) -> None:  # type: ignore[no-untyped-def]
     for stack, zones in (("aws-dev", 2), ("aws-prod", 3)):
-        privates = [s for s in of_type(aws_graphs[stack], "aws:ec2/subnet:Subnet") if s.inputs["tags"]["subnet-tier"] == "private"]
+        privates = [
+            s
+            for s in of_type(aws_graphs[stack], "aws:ec2/subnet:Subnet")
+            if s.inputs["tags"]["subnet-tier"] == "private"
+        ]
         assert len({s.inputs["availabilityZone"] for s in privates}) == zones
