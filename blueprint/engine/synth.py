@@ -204,7 +204,6 @@ def synthesize(program: Path, *, project: str, stack: str, config: Mapping[str, 
 
 def _synthesize_file(root: str, stack_path: str) -> ResourceGraph:
     # Runs in a fresh worker process: the Pulumi runtime is global to a process.
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     project_root = Path(root)
     sf = load_stack_file(Path(stack_path))
     project = _project_name(project_root)
@@ -219,6 +218,8 @@ def _project_name(root: Path) -> str:
 def synthesize_stacks(root: Path, stack_paths: list[Path], *, jobs: int) -> list[ResourceGraph | SynthError]:
     """Synthesize each stack in its own fresh process, `jobs` at a time; results in input
     order, a SynthError in place of each stack whose program failed."""
+    # gRPC logs a harmless GOAWAY when the program's callback server stops; workers inherit this.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx, max_tasks_per_child=1) as pool:
         futures = [pool.submit(_synthesize_file, str(root), str(p)) for p in stack_paths]

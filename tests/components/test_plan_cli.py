@@ -1,0 +1,51 @@
+"""`mlbp plan`: the synthesized stack as a tree or as the JSON contract other tools read."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from blueprint.cli import cli
+from tests.components.conftest import ROOT
+
+
+def _plan(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--project-dir", str(ROOT), "plan", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_plan_json_contract_and_protect_flags() -> None:
+    code, out, _ = _plan("aws-prod", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["stack"] == "aws-prod"
+    for r in doc["resources"]:
+        assert set(r) == {"urn", "type", "name", "parent", "custom", "protect", "retainOnDelete", "dependencies", "inputs"}
+    protected = {r["type"] for r in doc["resources"] if r["protect"]}
+    assert protected == {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
+    assert [r["urn"] for r in doc["resources"]] == sorted(r["urn"] for r in doc["resources"])
+
+
+def test_plan_text_is_a_tree_with_counts() -> None:
+    code, out, _ = _plan("aws-dev")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "aws-dev (ml-platform)"
+    assert lines[1] == "└─ platform  mlplat:aws:Platform"
+    assert "      1  aws:eks/cluster:Cluster" in lines
+    assert any(line.startswith("87 cloud resources in 14 components") for line in lines), lines[-40:]
+
+
+def test_plan_of_an_unimplemented_cloud_fails_cleanly() -> None:
+    code, out, err = _plan("gcp-dev")
+    assert code == 2
+    assert out == ""
+    assert "cloud 'gcp' is not implemented yet" in err
+    assert "Traceback" not in err
+
+
+def test_plan_of_an_unknown_stack_lists_the_known_ones() -> None:
+    code, _, err = _plan("nope")
+    assert code == 2
+    assert err.startswith("nope: no such stack (stacks/Pulumi.nope.yaml does not exist; stacks: aws-dev, aws-prod")
