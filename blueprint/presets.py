@@ -13,7 +13,11 @@ PRESETS: tuple[Preset, ...] = ("training", "inference", "dev")
 # The GPU each preset starts from, per cloud (L4 is not offered on Azure; T4 is the
 # cheapest inference GPU there).
 _INFERENCE_GPU: dict[Cloud, str] = {"aws": "l4", "gcp": "l4", "azure": "t4"}
-_TRAINING_GPU: dict[Cloud, tuple[str, int]] = {"aws": ("a100-80gb", 8), "gcp": ("a100-80gb", 8), "azure": ("a100-80gb", 4)}
+_TRAINING_GPU: dict[Cloud, tuple[str, int]] = {
+    "aws": ("a100-80gb", 8),
+    "gcp": ("a100-80gb", 8),
+    "azure": ("a100-80gb", 4),
+}
 _DEFAULT_BUDGET_USD: dict[Preset, int] = {"dev": 1500, "inference": 8000, "training": 60000}
 _BATCH_TYPES: dict[Cloud, list[str]] = {
     "aws": ["m6i.2xlarge", "m7i.2xlarge", "m5.2xlarge"],
@@ -89,35 +93,86 @@ def build_preset(
 def _gpu_pools(preset: Preset, cloud: Cloud, prod: bool) -> list[dict[str, Any]]:
     if preset == "dev":
         return [
-            {"name": "dev-gpu", "accelerator": "t4", "minNodes": 0, "maxNodes": 2, "expectedAverageNodes": 0.3,
-             "capacity": "spot", "workload": "batch", "diskSizeGib": 100},
+            {
+                "name": "dev-gpu",
+                "accelerator": "t4",
+                "minNodes": 0,
+                "maxNodes": 2,
+                "expectedAverageNodes": 0.3,
+                "capacity": "spot",
+                "workload": "batch",
+                "diskSizeGib": 100,
+            },
         ]
     if preset == "inference":
         return [
-            {"name": "serve", "accelerator": _INFERENCE_GPU[cloud], "acceleratorCount": 1,
-             "minNodes": 1 if prod else 0, "maxNodes": 8 if prod else 2, "expectedAverageNodes": 2 if prod else 0.5,
-             "capacity": "on-demand" if prod else "spot", "workload": "inference", "diskSizeGib": 100},
+            {
+                "name": "serve",
+                "accelerator": _INFERENCE_GPU[cloud],
+                "acceleratorCount": 1,
+                "minNodes": 1 if prod else 0,
+                "maxNodes": 8 if prod else 2,
+                "expectedAverageNodes": 2 if prod else 0.5,
+                "capacity": "on-demand" if prod else "spot",
+                "workload": "inference",
+                "diskSizeGib": 100,
+            },
         ]
     accel, count = _TRAINING_GPU[cloud]
     return [
-        {"name": "train", "accelerator": accel, "acceleratorCount": count, "minNodes": 0,
-         "maxNodes": 4 if prod else 1, "expectedAverageNodes": 1 if prod else 0.1, "capacity": "spot",
-         "workload": "training", "diskSizeGib": 500},
-        {"name": "eval", "accelerator": _INFERENCE_GPU[cloud], "acceleratorCount": 1, "minNodes": 0,
-         "maxNodes": 4 if prod else 2, "expectedAverageNodes": 0.5, "capacity": "spot", "workload": "batch"},
+        {
+            "name": "train",
+            "accelerator": accel,
+            "acceleratorCount": count,
+            "minNodes": 0,
+            "maxNodes": 4 if prod else 1,
+            "expectedAverageNodes": 1 if prod else 0.1,
+            "capacity": "spot",
+            "workload": "training",
+            "diskSizeGib": 500,
+        },
+        {
+            "name": "eval",
+            "accelerator": _INFERENCE_GPU[cloud],
+            "acceleratorCount": 1,
+            "minNodes": 0,
+            "maxNodes": 4 if prod else 2,
+            "expectedAverageNodes": 0.5,
+            "capacity": "spot",
+            "workload": "batch",
+        },
     ]
 
 
 def _buckets(preset: Preset) -> list[dict[str, Any]]:
-    datasets = {"name": "datasets", "purpose": "datasets", "expectedSizeGib": 2000,
-                "tiers": [{"class": "infrequent", "afterDays": 30}, {"class": "archive", "afterDays": 180}]}
-    models = {"name": "models", "purpose": "models", "expectedSizeGib": 500,
-              "tiers": [{"class": "infrequent", "afterDays": 60}], "noncurrentVersionExpireDays": 90}
-    checkpoints = {"name": "checkpoints", "purpose": "checkpoints", "expectedSizeGib": 3000,
-                   "tiers": [{"class": "infrequent", "afterDays": 30}], "expireAfterDays": 120,
-                   "noncurrentVersionExpireDays": 7}
-    artifacts = {"name": "artifacts", "purpose": "artifacts", "expectedSizeGib": 100,
-                 "tiers": [{"class": "infrequent", "afterDays": 30}], "expireAfterDays": 365}
+    datasets = {
+        "name": "datasets",
+        "purpose": "datasets",
+        "expectedSizeGib": 2000,
+        "tiers": [{"class": "infrequent", "afterDays": 30}, {"class": "archive", "afterDays": 180}],
+    }
+    models = {
+        "name": "models",
+        "purpose": "models",
+        "expectedSizeGib": 500,
+        "tiers": [{"class": "infrequent", "afterDays": 60}],
+        "noncurrentVersionExpireDays": 90,
+    }
+    checkpoints = {
+        "name": "checkpoints",
+        "purpose": "checkpoints",
+        "expectedSizeGib": 3000,
+        "tiers": [{"class": "infrequent", "afterDays": 30}],
+        "expireAfterDays": 120,
+        "noncurrentVersionExpireDays": 7,
+    }
+    artifacts = {
+        "name": "artifacts",
+        "purpose": "artifacts",
+        "expectedSizeGib": 100,
+        "tiers": [{"class": "infrequent", "afterDays": 30}],
+        "expireAfterDays": 365,
+    }
     if preset == "dev":
         return [datasets | {"expectedSizeGib": 200}, artifacts]
     if preset == "inference":
@@ -127,12 +182,23 @@ def _buckets(preset: Preset) -> list[dict[str, Any]]:
 
 def _workloads(preset: Preset) -> list[dict[str, Any]]:
     if preset == "dev":
-        return [{"name": "notebook", "namespace": "ml", "serviceAccount": "notebook",
-                 "buckets": {"datasets": "read", "artifacts": "readwrite"}}]
+        return [
+            {
+                "name": "notebook",
+                "namespace": "ml",
+                "serviceAccount": "notebook",
+                "buckets": {"datasets": "read", "artifacts": "readwrite"},
+            }
+        ]
     if preset == "inference":
-        return [{"name": "server", "namespace": "serving", "serviceAccount": "model-server",
-                 "buckets": {"models": "read"}}]
+        return [
+            {"name": "server", "namespace": "serving", "serviceAccount": "model-server", "buckets": {"models": "read"}}
+        ]
     return [
-        {"name": "trainer", "namespace": "training", "serviceAccount": "trainer",
-         "buckets": {"datasets": "read", "checkpoints": "readwrite", "models": "readwrite"}},
+        {
+            "name": "trainer",
+            "namespace": "training",
+            "serviceAccount": "trainer",
+            "buckets": {"datasets": "read", "checkpoints": "readwrite", "models": "readwrite"},
+        },
     ]

@@ -33,7 +33,7 @@ def test_plan_text_is_a_tree_with_counts() -> None:
     lines = out.splitlines()
     assert lines[0] == "aws-dev (ml-platform)"
     assert lines[1] == "└─ platform  mlplat:aws:Platform"
-    assert "      1  aws:eks/cluster:Cluster" in lines
+    assert "     1  aws:eks/cluster:Cluster" in lines
     assert any(line.startswith("87 cloud resources in 14 components") for line in lines), lines[-40:]
 
 
