@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 policy violations (check), 2 bad input or engine error."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ import click
 
 from blueprint import __version__
 from blueprint.catalog import CLOUDS, load_catalog
+from blueprint.engine.plan import plan_json, plan_text
+from blueprint.engine.synth import SynthError, synthesize_stacks
 from blueprint.errors import BlueprintError
 from blueprint.generator import render_stack, validate_generated, write_atomically
 from blueprint.loader import load_stack_file
@@ -21,6 +24,7 @@ from blueprint.project import Project, find_project
 from blueprint.schema import schema
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # Pulumi's rule; also keeps `new` inside stacks/
 
 
 @dataclass
@@ -65,24 +69,48 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
 @click.argument("stack")
 @click.option("--cloud", type=click.Choice(CLOUDS), required=True, help="Target cloud.")
 @click.option("--region", required=True, help="Region, e.g. eu-west-1, europe-west4, westeurope.")
-@click.option("--preset", type=click.Choice(PRESETS), default="dev", show_default=True,
-              help="training: A100-class pools scaling to zero; inference: L4/T4-class serving; dev: one small spot T4 pool.")
-@click.option("--environment", type=click.Choice(["dev", "staging", "prod"]),
-              help="Default: guessed from STACK (…prod… -> prod, …stag… -> staging, else dev).")
-@click.option("--owner", default="ml-platform-team", show_default=True, help="Team or email; the owner tag and budget contact.")
-@click.option("--cost-center", default="cc-0000", show_default=True, help="Cost-allocation code (tag and budget filter).")
-@click.option("--monthly-budget", type=click.FloatRange(min=0, min_open=True), help="Budget in USD/month. Default: by preset.")
+@click.option(
+    "--preset",
+    type=click.Choice(PRESETS),
+    default="dev",
+    show_default=True,
+    help="training: A100-class pools scaling to zero; inference: L4/T4-class serving; dev: one small spot T4 pool.",
+)
+@click.option(
+    "--environment",
+    type=click.Choice(["dev", "staging", "prod"]),
+    help="Default: guessed from STACK (…prod… -> prod, …stag… -> staging, else dev).",
+)
+@click.option(
+    "--owner", default="ml-platform-team", show_default=True, help="Team or email; the owner tag and budget contact."
+)
+@click.option(
+    "--cost-center", default="cc-0000", show_default=True, help="Cost-allocation code (tag and budget filter)."
+)
+@click.option(
+    "--monthly-budget", type=click.FloatRange(min=0, min_open=True), help="Budget in USD/month. Default: by preset."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing stack file.")
 @pass_context
 def new(
-    c: Context, stack: str, cloud: str, region: str, preset: str, environment: str | None,
-    owner: str, cost_center: str, monthly_budget: float | None, force: bool,
+    c: Context,
+    stack: str,
+    cloud: str,
+    region: str,
+    preset: str,
+    environment: str | None,
+    owner: str,
+    cost_center: str,
+    monthly_budget: float | None,
+    force: bool,
 ) -> None:
     """Write stacks/Pulumi.STACK.yaml from a preset: a complete, policy-clean blueprint.
 
     \b
     Example: mlbp new aws-prod --cloud aws --region eu-west-1 --preset training
     """
+    if not STACK_NAME.fullmatch(stack):
+        raise InputError([f"{stack}: not a stack name (letters, digits, '-', '_' and '.' only)"])
     path = c.project.stack_path(stack)
     display = c.project.display(path)
     if path.exists() and not force:
@@ -100,7 +128,12 @@ def new(
         validate_generated(blueprint, display)
     except BlueprintError as exc:
         raise InputError(exc.problems) from None
-    write_atomically(path, render_stack(blueprint, schema_ref="../blueprint/schema.json"), overwrite=force)
+    try:
+        write_atomically(path, render_stack(blueprint, schema_ref="../blueprint/schema.json"), overwrite=force)
+    except FileExistsError:  # created by someone else since the check above
+        raise InputError([f"{display}: already exists; use --force to overwrite"]) from None
+    except OSError as exc:
+        raise InputError([f"{display}: cannot write: {exc.strerror or exc}"]) from None
     click.echo(f"wrote {display} ({preset} preset, {cloud} {region}); next: mlbp validate {stack}")
 
 
@@ -127,22 +160,59 @@ def validate(c: Context, stacks: tuple[str, ...], all_stacks: bool) -> None:
             problems.extend(exc.problems)
             continue
         bp = sf.blueprint
-        click.echo(f"ok  {display}: {bp.cloud} {bp.region} {bp.environment}, {len(bp.gpu_pools)} GPU pools, "
-                   f"{len(bp.buckets)} buckets, budget ${bp.budget.monthly_limit_usd:,.0f}/month")
+        click.echo(
+            f"ok  {display}: {bp.cloud} {bp.region} {bp.environment}, {len(bp.gpu_pools)} GPU pools, "
+            f"{len(bp.buckets)} buckets, budget ${bp.budget.monthly_limit_usd:,.0f}/month"
+        )
     if problems:
         raise InputError(problems)
 
 
+@cli.command()
+@click.argument("stack")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a tree by parent with counts per type; json: every resource with its inputs.",
+)
+@pass_context
+def plan(c: Context, stack: str, fmt: str) -> None:
+    """Show what STACK would deploy: the Pulumi program synthesized offline under mocks.
+
+    No cloud credentials and no Pulumi CLI are needed; computed values (ids, ARNs) are
+    realistic stand-ins.
+    """
+    try:
+        (path,) = c.project.resolve_stacks((stack,), False)
+        load_stack_file(path, c.project.display(path))
+    except BlueprintError as exc:
+        raise InputError(exc.problems) from None
+    (result,) = synthesize_stacks(c.project.root, [path], jobs=1)
+    if isinstance(result, SynthError):
+        raise InputError([str(result)])
+    click.echo(plan_json(result) if fmt == "json" else plan_text(result), nl=False)
+
+
 @cli.command("schema")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file (for editors) instead of standard output.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (for editors) instead of standard output.",
+)
 def schema_cmd(output: Path | None) -> None:
     """Print the blueprint JSON Schema (draft 2020-12), for editors and other tools."""
     text = json.dumps(schema(), indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_atomically(output, text, overwrite=True)
+        try:
+            write_atomically(output, text, overwrite=True)
+        except OSError as exc:
+            raise InputError([f"{output}: cannot write: {exc.strerror or exc}"]) from None
         click.echo(f"wrote {output}", err=True)
 
 

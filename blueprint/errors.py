@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 
@@ -22,5 +23,5 @@ def format_path(parts: Iterable[str | int]) -> str:
         elif part.replace("-", "_").isidentifier():
             out += f".{part}"
         else:
-            out += f'["{part}"]'
+            out += f"[{json.dumps(part)}]"  # escaped: one problem stays on one line
     return out

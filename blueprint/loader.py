@@ -18,9 +18,9 @@ from blueprint.model import (
     GPU_TAINT,
     AutoscalingGroup,
     Blueprint,
+    Bucket,
     Budget,
     BudgetAlert,
-    Bucket,
     Cluster,
     Encryption,
     GpuPool,
@@ -115,11 +115,36 @@ def parse_blueprint(raw: Any, source: str, *, provider_config: dict[str, Any] | 
     """Validate a blueprint object (schema + semantic checks) and build the dataclasses."""
     if not isinstance(raw, dict):
         raise BlueprintError([f"{source}: $: the blueprint must be a mapping (got {type(raw).__name__})"])
+    key_problems = list(_non_string_keys(raw))
+    if key_problems:  # the schema and the checks below assume string keys (as in JSON)
+        raise BlueprintError(_lines(source, key_problems))
     problems = list(schema_problems(raw))
     problems += list(semantic_problems(raw, provider_config or {}))
     if problems:
-        raise BlueprintError(f"{source}: {path}: {message}" for path, message in problems)
+        raise BlueprintError(_lines(source, problems))
     return _build(raw)
+
+
+def _non_string_keys(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """YAML allows `2024:`, `on:` (a boolean) or `~:` as keys; a blueprint (JSON) does not."""
+    problems: list[tuple[str, str]] = []
+    stack: list[tuple[Any, list[str | int]]] = [(raw, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    stack.append((item, [*path, key]))
+                else:
+                    problems.append((format_path(path), f"key {key!r} must be a string; quote it"))
+        elif isinstance(value, list):
+            stack.extend((item, [*path, i]) for i, item in enumerate(value))
+    return sorted(problems)
+
+
+def _lines(source: str, problems: list[tuple[str, str]]) -> list[str]:
+    # User text (a region, a name) may hold line breaks; each problem stays on one line.
+    return [f"{source}: {path}: {message}".replace("\n", "\\n").replace("\r", "\\r") for path, message in problems]
 
 
 def _build(raw: dict[str, Any]) -> Blueprint:

@@ -53,13 +53,14 @@ def _got(value: Any) -> str:
 
 def _describe(e: ValidationError) -> Iterator[tuple[str, str]]:
     path = list(e.absolute_path)
-    v, arg = e.validator, e.validator_value
+    v, arg = e.validator, cast(Any, e.validator_value)
+    sub = cast(dict[str, Any], e.schema) if isinstance(e.schema, dict) else {}
     if v == "required":
         missing = e.message.split("'")[1]
         when = _condition(e)
         yield format_path([*path, missing]), f"is required{when}"
     elif v == "additionalProperties" and isinstance(e.instance, dict):
-        known = list(e.schema.get("properties", {}))
+        known = list(sub.get("properties", {}))
         for key in sorted(k for k in e.instance if k not in known):
             if not known:  # a free-form map whose values failed their schema
                 continue
@@ -84,7 +85,7 @@ def _describe(e: ValidationError) -> Iterator[tuple[str, str]]:
     elif v == "uniqueItems":
         yield format_path(path), "must not contain duplicates"
     elif v == "pattern":
-        hint = e.schema.get("description") or f"must match {arg}"
+        hint = sub.get("description") or f"must match {arg}"
         yield format_path(path), f"{_got(e.instance)} is not valid: {hint}"
     else:
         yield format_path(path), e.message

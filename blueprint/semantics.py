@@ -71,9 +71,13 @@ def _region(raw: dict[str, Any], cloud: Cloud, cat: Catalog, provider_config: di
         yield "$.region", f"'{region}' differs from config {key} '{provider_region}'"
     gcp = raw.get("gcp")
     provider_project = provider_config.get("gcp:project")
-    if cloud == "gcp" and isinstance(gcp, dict) and isinstance(provider_project, str):
-        if gcp.get("project") != provider_project:
-            yield "$.gcp.project", f"'{gcp.get('project')}' differs from config gcp:project '{provider_project}'"
+    if (
+        cloud == "gcp"
+        and isinstance(gcp, dict)
+        and isinstance(provider_project, str)
+        and gcp.get("project") != provider_project
+    ):
+        yield "$.gcp.project", f"'{gcp.get('project')}' differs from config gcp:project '{provider_project}'"
 
 
 def _bounds(base: list[str | int], item: dict[str, Any], low: str, high: str, expected: str) -> Iterator[Problem]:
@@ -99,6 +103,10 @@ def _unique_names(raw: dict[str, Any], key: str) -> Iterator[Problem]:
 
 def _system_pool(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Problem]:
     cluster = raw.get("cluster")
+    if isinstance(cluster, dict) and isinstance(cluster.get("authorizedCidrs"), list):
+        for i, cidr in enumerate(cluster["authorizedCidrs"]):
+            if isinstance(cidr, str) and not _is_cidr(cidr):
+                yield format_path(["cluster", "authorizedCidrs", i]), f"'{cidr}' is not an IPv4 CIDR"
     pool = cluster.get("systemPool") if isinstance(cluster, dict) else None
     if not isinstance(pool, dict):
         return
@@ -108,15 +116,11 @@ def _system_pool(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Pr
         known = ", ".join(cat.cpu_types[cloud])
         yield (
             format_path([*base, "instanceType"]),
-            f"'{itype}' is not a {cloud} CPU type in the catalog (known: {known})",
+            f"'{itype}' is not a CPU type in the {cloud} catalog (known: {known})",
         )
     lo, hi = _int(pool.get("minNodes", 2)), _int(pool.get("maxNodes", 3))
     if lo is not None and hi is not None and hi < lo:
         yield format_path([*base, "maxNodes"]), f"must be >= minNodes ({lo})"
-    if isinstance(cluster, dict):
-        for i, cidr in enumerate(cluster.get("authorizedCidrs") or []):
-            if isinstance(cidr, str) and not _is_cidr(cidr):
-                yield format_path(["cluster", "authorizedCidrs", i]), f"'{cidr}' is not an IPv4 CIDR"
 
 
 def _gpu_pools(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Problem]:
@@ -136,7 +140,7 @@ def _gpu_pools(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Prob
                 known = ", ".join(sorted({o.name for a in cat.accelerators for o in cat.accelerator_offers(a, cloud)}))
                 yield (
                     format_path([*base, "instanceType"]),
-                    f"'{itype}' is not a {cloud} GPU type in the catalog (known: {known})",
+                    f"'{itype}' is not a GPU type in the {cloud} catalog (known: {known})",
                 )
             elif count is not None:
                 yield (
@@ -169,7 +173,7 @@ def _autoscaling_groups(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iter
                 known = ", ".join(cat.cpu_types[cloud])
                 yield (
                     format_path([*base, "instanceTypes", j]),
-                    f"'{itype}' is not a {cloud} type in the catalog (CPU types: {known})",
+                    f"'{itype}' is not an instance type in the {cloud} catalog (CPU types: {known})",
                 )
         yield from _bounds(base, group, "minSize", "maxSize", "expectedAverageSize")
         od, hi = _int(group.get("onDemandBaseCapacity")), _int(group.get("maxSize"))
@@ -225,7 +229,8 @@ def _earliest(cat: Catalog, cloud: Cloud, prev_class: str, prev_days: int, cls: 
         candidates.append(
             (
                 prev_days + prev_sc.min_storage_days,
-                f"'{prev_class}' at {prev_days} days + {prev_sc.min_storage_days}-day minimum storage of {prev_sc.name}",
+                f"'{prev_class}' at {prev_days} days"
+                f" + {prev_sc.min_storage_days}-day minimum storage of {prev_sc.name}",
             )
         )
     return max(candidates, key=lambda c: c[0])
@@ -260,13 +265,13 @@ def _network(raw: dict[str, Any]) -> Iterator[Problem]:
 
 def _workloads(raw: dict[str, Any]) -> Iterator[Problem]:
     yield from _unique_names(raw, "workloads")
-    bucket_names = {b.get("name") for _, b in _items(raw, "buckets")}
+    bucket_names = {b["name"] for _, b in _items(raw, "buckets") if isinstance(b.get("name"), str)}
     seen: dict[tuple[Any, Any], int] = {}
     for i, wl in _items(raw, "workloads"):
         grants = wl.get("buckets")
         for name in grants if isinstance(grants, dict) else {}:
             if name not in bucket_names:
-                known = ", ".join(sorted(str(n) for n in bucket_names if isinstance(n, str))) or "none"
+                known = ", ".join(sorted(bucket_names)) or "none"
                 yield format_path(["workloads", i, "buckets", name]), f"no bucket named '{name}' (buckets: {known})"
         sa = (wl.get("namespace"), wl.get("serviceAccount"))
         if all(isinstance(x, str) for x in sa):
@@ -286,6 +291,8 @@ def _budget(raw: dict[str, Any]) -> Iterator[Problem]:
     seen: set[tuple[Any, Any]] = set()
     for j, alert in _items(budget, "alerts"):
         key = (alert.get("type"), _num(alert.get("thresholdPercent")))
+        if not isinstance(key[0], str) or key[1] is None:
+            continue
         if key in seen:
             yield format_path(["budget", "alerts", j]), f"duplicate {key[0]} alert at {alert.get('thresholdPercent')}%"
         seen.add(key)
