@@ -21,7 +21,17 @@ def test_plan_json_contract_and_protect_flags() -> None:
     doc = json.loads(out)
     assert doc["stack"] == "aws-prod"
     for r in doc["resources"]:
-        assert set(r) == {"urn", "type", "name", "parent", "custom", "protect", "retainOnDelete", "dependencies", "inputs"}
+        assert set(r) == {
+            "urn",
+            "type",
+            "name",
+            "parent",
+            "custom",
+            "protect",
+            "retainOnDelete",
+            "dependencies",
+            "inputs",
+        }
     protected = {r["type"] for r in doc["resources"] if r["protect"]}
     assert protected == {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
     assert [r["urn"] for r in doc["resources"]] == sorted(r["urn"] for r in doc["resources"])
