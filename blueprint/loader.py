@@ -237,6 +237,7 @@ def _gpu_pool(p: dict[str, Any], cloud: Cloud) -> GpuPool:
         labels=dict(p.get("labels", {})),
         disk_size_gib=p.get("diskSizeGib", 200),
         workload=p.get("workload", "training"),
+        node_image=p.get("nodeImage", "al2023"),
     )
 
 

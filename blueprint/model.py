@@ -60,6 +60,7 @@ class GpuPool:
     labels: dict[str, str] = field(default_factory=dict)
     disk_size_gib: int = 200
     workload: Literal["training", "inference", "batch"] = "training"
+    node_image: Literal["al2023", "bottlerocket"] = "al2023"  # AWS only
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -107,6 +107,9 @@ def _system_pool(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Pr
         for i, cidr in enumerate(cluster["authorizedCidrs"]):
             if isinstance(cidr, str) and not _is_cidr(cidr):
                 yield format_path(["cluster", "authorizedCidrs", i]), f"'{cidr}' is not an IPv4 CIDR"
+    if isinstance(cluster, dict) and cluster.get("privateEndpoint") is False and not cluster.get("authorizedCidrs"):
+        # A public API endpoint open to the whole internet is never what anyone means.
+        yield "$.cluster.authorizedCidrs", "required when privateEndpoint is false (the CIDRs allowed to reach the API)"
     pool = cluster.get("systemPool") if isinstance(cluster, dict) else None
     if not isinstance(pool, dict):
         return
@@ -147,6 +150,8 @@ def _gpu_pools(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Prob
                     format_path([*base, "acceleratorCount"]),
                     "only used with accelerator (instanceType fixes the GPU count)",
                 )
+        if "nodeImage" in pool and cloud != "aws":
+            yield format_path([*base, "nodeImage"]), f"only used on aws (cloud is {cloud})"
         yield from _bounds(base, pool, "minNodes", "maxNodes", "expectedAverageNodes")
 
 

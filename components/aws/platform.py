@@ -114,6 +114,7 @@ class Platform(pulumi.ComponentResource):
                     node_role_arn=node_role.arn,
                     subnet_ids=network.private_subnet_ids,
                     key_arn=key.arn,
+                    node_image=pool.node_image,
                 ),
                 opts=child,
             )

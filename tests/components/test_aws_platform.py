@@ -190,6 +190,18 @@ def test_gpu_pools_taint_label_capacity_and_scale_from_zero_tags(aws_graphs, aws
         assert tags[f"{prefix}/label/mlplat/pool"] == spec.name
 
 
+def test_node_image_selects_the_accelerated_ami_and_its_root_device(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-dev"]  # dev-gpu: default al2023; dev-l4: nodeImage bottlerocket
+    for pool, ami, device in (
+        ("dev-gpu", "AL2023_x86_64_NVIDIA", "/dev/xvda"),
+        ("dev-l4", "BOTTLEROCKET_x86_64_NVIDIA", "/dev/xvdb"),
+    ):
+        ng = next(r for r in of_type(graph, "aws:eks/nodeGroup:NodeGroup") if r.name == f"{pool}-ng")
+        lt = next(r for r in of_type(graph, "aws:ec2/launchTemplate:LaunchTemplate") if r.name == f"{pool}-lt")
+        assert ng.inputs["amiType"] == ami
+        assert lt.inputs["blockDeviceMappings"][0]["deviceName"] == device
+
+
 def test_train_pool_uses_the_catalog_instance_for_8_a100_80gb(aws_graphs) -> None:  # type: ignore[no-untyped-def]
     graph = aws_graphs["aws-prod"]
     train = next(r for r in of_type(graph, "aws:eks/nodeGroup:NodeGroup") if r.name == "train-ng")
