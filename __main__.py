@@ -9,6 +9,7 @@ import pulumi
 
 from blueprint.errors import BlueprintError
 from blueprint.loader import CONFIG_KEY, parse_blueprint
+from blueprint.model import Blueprint
 from blueprint.semantics import PROVIDER_REGION_KEY
 from components.common import register_stack_transforms
 
@@ -17,7 +18,7 @@ STACK = pulumi.get_stack()
 SOURCE = f"stacks/Pulumi.{STACK}.yaml"
 
 
-def load_blueprint():  # type: ignore[no-untyped-def]
+def load_blueprint() -> Blueprint:
     project, key = CONFIG_KEY.split(":")
     raw = pulumi.Config(project).require_object(key)
     provider_config = {k: pulumi.Config(k.split(":")[0]).get(k.split(":")[1]) for k in PROVIDER_REGION_KEY.values()}
