@@ -10,7 +10,7 @@ import pulumi
 from blueprint.errors import BlueprintError
 from blueprint.loader import CONFIG_KEY, parse_blueprint
 from blueprint.model import Blueprint
-from blueprint.semantics import PROVIDER_REGION_KEY
+from blueprint.semantics import PROVIDER_KEYS
 from components.common import register_stack_transforms
 
 PROJECT = pulumi.get_project()
@@ -21,9 +21,14 @@ SOURCE = f"stacks/Pulumi.{STACK}.yaml"
 def load_blueprint() -> Blueprint:
     project, key = CONFIG_KEY.split(":")
     raw = pulumi.Config(project).require_object(key)
-    provider_config = {k: pulumi.Config(k.split(":")[0]).get(k.split(":")[1]) for k in PROVIDER_REGION_KEY.values()}
+    provider_config = {}
+    for full_key in PROVIDER_KEYS:  # the same keys `mlbp validate` reads from the stack file
+        namespace, name = full_key.split(":")
+        value = pulumi.Config(namespace).get(name)
+        if value:
+            provider_config[full_key] = value
     try:
-        return parse_blueprint(raw, SOURCE, provider_config={k: v for k, v in provider_config.items() if v})
+        return parse_blueprint(raw, SOURCE, provider_config=provider_config)
     except BlueprintError as exc:
         # One line per problem, as `mlbp validate` prints them; no traceback for bad input.
         raise pulumi.RunError(f"invalid blueprint:\n{exc}") from None

@@ -47,6 +47,8 @@ class Catalog:
     storage_classes: dict[str, dict[Cloud, StorageClass]]
     regions: dict[Cloud, dict[str, str]]  # region -> geography
     aws_zone_suffixes: tuple[str, ...]
+    default_system_type: dict[Cloud, str]
+    default_rotation_days: dict[Cloud, int]
 
     def accelerator_offers(self, accelerator: str, cloud: Cloud) -> tuple[MachineType, ...]:
         return self.accelerators.get(accelerator, {}).get(cloud, ())
@@ -139,6 +141,8 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
         storage_classes=storage,
         regions=regions,
         aws_zone_suffixes=tuple(raw["awsZoneSuffixes"]),
+        default_system_type={c: str(raw["defaults"][c]["systemInstanceType"]) for c in CLOUDS},
+        default_rotation_days={c: int(raw["defaults"][c]["rotationDays"]) for c in CLOUDS},
     )
 
 

@@ -36,8 +36,6 @@ from blueprint.yamlsrc import line_index, parse_yaml, yaml_error_message
 
 CONFIG_KEY = "ml-platform:blueprint"
 MAX_FILE_BYTES = 1024 * 1024
-DEFAULT_SYSTEM_TYPE: dict[Cloud, str] = {"aws": "m6i.large", "gcp": "e2-standard-4", "azure": "Standard_D4s_v5"}
-DEFAULT_ROTATION_DAYS: dict[Cloud, int] = {"aws": 365, "gcp": 90, "azure": 365}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,7 +176,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
             private_endpoint=cluster.get("privateEndpoint", True),
             authorized_cidrs=tuple(cluster.get("authorizedCidrs", ())),
             system_pool=SystemPool(
-                instance_type=sys_pool.get("instanceType", DEFAULT_SYSTEM_TYPE[cloud]),
+                instance_type=sys_pool.get("instanceType", load_catalog().default_system_type[cloud]),
                 min_nodes=sys_pool.get("minNodes", 2),
                 max_nodes=sys_pool.get("maxNodes", 3),
             ),
@@ -187,7 +185,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
         autoscaling_groups=tuple(_asg(g) for g in raw.get("autoscalingGroups", ())),
         buckets=tuple(_bucket(b, env == "prod") for b in raw.get("buckets", ())),
         encryption=Encryption(
-            rotation_days=raw.get("encryption", {}).get("rotationDays", DEFAULT_ROTATION_DAYS[cloud]),
+            rotation_days=raw.get("encryption", {}).get("rotationDays", load_catalog().default_rotation_days[cloud]),
             deletion_window_days=raw.get("encryption", {}).get("deletionWindowDays", 30),
         ),
         workloads=tuple(

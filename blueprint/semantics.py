@@ -19,6 +19,8 @@ PROVIDER_REGION_KEY: dict[Cloud, str] = {
     "gcp": "gcp:region",
     "azure": "azure-native:location",
 }
+# Provider config the checks compare the blueprint with (region keys, GCP project).
+PROVIDER_KEYS: tuple[str, ...] = (*PROVIDER_REGION_KEY.values(), "gcp:project")
 
 
 def _int(v: Any) -> int | None:

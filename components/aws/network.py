@@ -66,17 +66,7 @@ class Network(pulumi.ComponentResource):
         private_ids: list[pulumi.Output[str]] = []
         for i, suffix in enumerate(args.zone_suffixes):
             zone = f"{args.region}{suffix}"
-            public = aws.ec2.Subnet(
-                f"{name}-public-{suffix}",
-                aws.ec2.SubnetArgs(
-                    vpc_id=vpc.id,
-                    cidr_block=public_cidrs[i],
-                    availability_zone=zone,
-                    map_public_ip_on_launch=False,
-                    tags={"kubernetes.io/role/elb": "1", "subnet-tier": "public"},
-                ),
-                opts=child,
-            )
+            public = self._subnet(f"{name}-public-{suffix}", vpc, public_cidrs[i], zone, "public")
             aws.ec2.RouteTableAssociation(
                 f"{name}-public-{suffix}",
                 aws.ec2.RouteTableAssociationArgs(subnet_id=public.id, route_table_id=public_rt.id),
@@ -91,17 +81,7 @@ class Network(pulumi.ComponentResource):
                         opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
                     )
                 )
-            private = aws.ec2.Subnet(
-                f"{name}-private-{suffix}",
-                aws.ec2.SubnetArgs(
-                    vpc_id=vpc.id,
-                    cidr_block=private_cidrs[i],
-                    availability_zone=zone,
-                    map_public_ip_on_launch=False,
-                    tags={"kubernetes.io/role/internal-elb": "1", "subnet-tier": "private"},
-                ),
-                opts=child,
-            )
+            private = self._subnet(f"{name}-private-{suffix}", vpc, private_cidrs[i], zone, "private")
             private_rt = aws.ec2.RouteTable(
                 f"{name}-private-{suffix}",
                 aws.ec2.RouteTableArgs(
@@ -120,6 +100,22 @@ class Network(pulumi.ComponentResource):
         self.vpc_id = vpc.id
         self.private_subnet_ids = pulumi.Output.all(*private_ids)
         self.register_outputs({"vpcId": self.vpc_id, "privateSubnetIds": self.private_subnet_ids})
+
+    def _subnet(self, name: str, vpc: aws.ec2.Vpc, cidr: str, zone: str, tier: str) -> aws.ec2.Subnet:
+        # The role tags tell the AWS load balancer controller where internet-facing and internal
+        # load balancers go; no subnet hands out public IPs (NAT gateways get Elastic IPs).
+        role = "kubernetes.io/role/elb" if tier == "public" else "kubernetes.io/role/internal-elb"
+        return aws.ec2.Subnet(
+            name,
+            aws.ec2.SubnetArgs(
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={role: "1", "subnet-tier": tier},
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)

@@ -20,6 +20,17 @@ def allow(sid: str, actions: list[str], resources: list[str], condition: dict[st
     return stmt
 
 
+def deny_everyone(sid: str, resources: list[str], condition: dict[str, Any]) -> Statement:
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": resources,
+        "Condition": condition,
+    }
+
+
 def service_trust(*services: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> str:
     """Trust policy letting AWS services (ec2.amazonaws.com, eks.amazonaws.com…) assume a role."""
     return document(

@@ -11,7 +11,6 @@ and its policy lets the S3 logging service write into it from this account."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -74,46 +73,23 @@ def lifecycle_rule(bucket: Bucket) -> aws.s3.BucketLifecycleConfigurationRuleArg
 
 def bucket_policy(bucket_arn: str, log_delivery_account: str | None = None) -> str:
     """TLS-only (and TLS 1.2+) for everyone; optionally S3 log delivery from one account."""
-    objects = f"{bucket_arn}/*"
-    log_delivery = (
-        [
+    resources = [bucket_arn, f"{bucket_arn}/*"]
+    statements = [
+        docs.deny_everyone("DenyInsecureTransport", resources, {"Bool": {"aws:SecureTransport": "false"}}),
+        docs.deny_everyone("DenyOutdatedTls", resources, {"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+    ]
+    if log_delivery_account:
+        statements.append(
             {
                 "Sid": "S3ServerAccessLogs",
                 "Effect": "Allow",
                 "Principal": {"Service": "logging.s3.amazonaws.com"},
                 "Action": "s3:PutObject",
-                "Resource": objects,
+                "Resource": f"{bucket_arn}/*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": log_delivery_account}},
             }
-        ]
-        if log_delivery_account
-        else []
-    )
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, objects],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-                {
-                    "Sid": "DenyOutdatedTls",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, objects],
-                    "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
-                },
-                *log_delivery,
-            ],
-        },
-        sort_keys=True,
-    )
+        )
+    return docs.document(*statements)
 
 
 class TieredBucket(pulumi.ComponentResource):
