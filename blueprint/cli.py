@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 policy violations (check), 2 bad input or engine error."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ import click
 
 from blueprint import __version__
 from blueprint.catalog import CLOUDS, load_catalog
+from blueprint.engine.check import CheckError, CheckOptions, run_check
 from blueprint.engine.plan import plan_json, plan_text
+from blueprint.engine.reports import FORMATS, as_text, render
 from blueprint.engine.synth import SynthError, synthesize_stacks
 from blueprint.errors import BlueprintError
 from blueprint.generator import render_stack, validate_generated, write_atomically
@@ -194,6 +197,94 @@ def plan(c: Context, stack: str, fmt: str) -> None:
     if isinstance(result, SynthError):
         raise InputError([str(result)])
     click.echo(plan_json(result) if fmt == "json" else plan_text(result), nl=False)
+
+
+@cli.command()
+@click.argument("stacks", nargs=-1)
+@click.option("--all", "all_stacks", is_flag=True, help="Every stacks/Pulumi.*.yaml.")
+@click.option(
+    "--policy-pack",
+    "pack_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="CrossGuard pack folder (Python or Node). Default: the project's policies/.",
+)
+@click.option(
+    "--policy-pack-config",
+    "pack_config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config for every stack, as for pulumi --policy-pack-config. "
+    "Default: <pack>/config/<environment>.json per stack, if present.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="sarif for code scanning, junit for test reports, markdown for a PR comment, github for workflow annotations.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here (atomically) instead of standard output.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="cores",
+    help="Stacks synthesized and analyzed in parallel.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=120.0,
+    show_default=True,
+    help="Seconds the pack may take per stack before the check fails.",
+)
+@pass_context
+def check(
+    c: Context,
+    stacks: tuple[str, ...],
+    all_stacks: bool,
+    pack_dir: Path | None,
+    pack_config: Path | None,
+    fmt: str,
+    output: Path | None,
+    jobs: int,
+    timeout: float,
+) -> None:
+    """Check stacks against the policy pack offline: no cloud credentials, no Pulumi CLI.
+
+    Each stack is synthesized under Pulumi's mocks and the pack is run over Pulumi's analyzer
+    protocol, exactly as `pulumi preview --policy-pack` would. Exit 0 when no mandatory policy
+    is violated, 1 when one is, 2 on bad input or when the pack crashes, hangs or misbehaves
+    (the check never reports a clean result it did not get).
+    """
+    try:
+        paths = c.project.resolve_stacks(stacks, all_stacks)
+    except BlueprintError as exc:
+        raise InputError(exc.problems) from None
+    options = CheckOptions(
+        pack_dir=pack_dir or c.project.policies_dir, pack_config=pack_config, jobs=jobs, timeout=timeout
+    )
+    show_progress = sys.stderr.isatty()
+    try:
+        report = run_check(
+            c.project, paths, options, progress=lambda line: click.echo(line, err=True) if show_progress else None
+        )
+    except CheckError as exc:
+        raise InputError(exc.problems) from None
+    color = fmt == "text" and output is None and sys.stdout.isatty()
+    text = as_text.render(report, color=color) if fmt == "text" else render(report, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text, overwrite=True)
+        click.echo(f"wrote {output} ({fmt})", err=True)
+    sys.exit(report.exit_code())
 
 
 @cli.command("schema")

@@ -1,0 +1,114 @@
+"""`mlbp check`: synthesize each stack, run the policy pack over it, collect one report.
+
+Fails closed: if any stack cannot be loaded or synthesized, or the pack cannot deliver a
+complete verdict for any stack, the whole check raises CheckError (exit 2) and no report is
+produced, so a broken pack can never look like a clean one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from blueprint.engine.analyzer import PackError, analyze
+from blueprint.engine.locate import blueprint_lines
+from blueprint.engine.model import ResourceGraph
+from blueprint.engine.reports import CheckReport, StackResult
+from blueprint.engine.synth import SynthError, synthesize_stacks
+from blueprint.errors import BlueprintError
+from blueprint.loader import StackFile, load_stack_file
+from blueprint.project import Project
+
+
+class CheckError(Exception):
+    """Input or engine problems; one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckOptions:
+    pack_dir: Path
+    pack_config: Path | None = None  # one file for every stack; default: <pack>/config/<environment>.json
+    jobs: int = 2
+    timeout: float = 120.0
+
+
+def run_check(
+    project: Project, paths: list[Path], options: CheckOptions, progress: Callable[[str], None] = lambda _: None
+) -> CheckReport:
+    stack_files = _load_all(project, paths)
+    configs = {sf.name: _policy_config(project, options, sf) for sf in stack_files}
+    progress(f"synthesizing {len(stack_files)} stack(s) with {options.jobs} job(s)")
+    graphs = synthesize_stacks(project.root, [sf.path for sf in stack_files], jobs=options.jobs)
+    failures = [str(g) for g in graphs if isinstance(g, SynthError)]
+    if failures:
+        raise CheckError(failures)
+
+    def one(pair: tuple[StackFile, ResourceGraph | SynthError]) -> StackResult:
+        sf, graph = pair
+        assert isinstance(graph, ResourceGraph)
+        try:
+            analysis = analyze(options.pack_dir, graph, policy_config=configs[sf.name], timeout=options.timeout)
+        except PackError as exc:
+            raise CheckError([f"{sf.name}: {exc}"]) from None
+        result = StackResult(
+            stack=sf.name,
+            stack_file=project.display(sf.path),
+            cloud=sf.blueprint.cloud,
+            environment=sf.blueprint.environment,
+            resources=len(graph.resources),
+            analysis=analysis,
+            lines=blueprint_lines(graph, sf),
+        )
+        counts = result.counts()
+        progress(
+            f"{sf.name}: {result.resources} resources, {counts['mandatory']} mandatory, {counts['advisory']} advisory"
+        )
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        futures = [pool.submit(one, pair) for pair in zip(stack_files, graphs, strict=True)]
+        errors: list[str] = []
+        results: list[StackResult] = []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except CheckError as exc:
+                errors.extend(exc.problems)
+    if errors:
+        raise CheckError(errors)
+    return CheckReport(stacks=tuple(results))
+
+
+def _load_all(project: Project, paths: list[Path]) -> list[StackFile]:
+    problems: list[str] = []
+    loaded: list[StackFile] = []
+    for path in paths:
+        try:
+            loaded.append(load_stack_file(path, project.display(path)))
+        except BlueprintError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise CheckError(problems)
+    return loaded
+
+
+def _policy_config(project: Project, options: CheckOptions, sf: StackFile) -> dict[str, Any] | None:
+    path = options.pack_config or options.pack_dir / "config" / f"{sf.blueprint.environment}.json"
+    if options.pack_config is None and not path.is_file():
+        return None  # a pack without per-environment configs runs with its own defaults
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CheckError([f"{project.display(path)}: no such policy pack config"]) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckError([f"{project.display(path)}: not a JSON policy pack config: {exc}"]) from None
+    if not isinstance(value, dict):
+        raise CheckError([f"{project.display(path)}: must be a JSON object of policy name -> level or settings"])
+    return value

@@ -1,0 +1,128 @@
+"""`mlbp check` end to end: synthesis, a real pack over the analyzer protocol, the report,
+the exit code, and failing closed when the pack or a stack is broken."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from blueprint.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKS = ROOT / "tests" / "fixtures" / "packs"
+SARIF_SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json").read_text())
+
+
+def mlbp(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--project-dir", str(ROOT), *args])
+    assert "Traceback" not in result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def line_of(stack: str, text: str) -> int:
+    lines = (ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.strip() == text)
+
+
+def test_mandatory_violations_exit_1_with_each_located_at_its_blueprint_entry() -> None:
+    code, out, _ = mlbp("check", "aws-prod", "--policy-pack", str(PACKS / "aws-spot"), "--format", "json")
+    assert code == 1
+    (stack,) = json.loads(out)["stacks"]
+    assert (stack["stack"], stack["cloud"], stack["environment"], stack["resources"]) == (
+        "aws-prod",
+        "aws",
+        "prod",
+        131,
+    )
+    got = sorted((v["policy"], v["level"], v["urn"].split("::")[-1], v["message"]) for v in stack["violations"])
+    assert got == [
+        (
+            "node-groups-use-spot",
+            "mandatory",
+            "cluster-system",
+            "Every EKS node group runs on spot capacity.\ncapacity type is ON_DEMAND",
+        ),
+        (
+            "node-groups-use-spot",
+            "mandatory",
+            "serve-ng",
+            "Every EKS node group runs on spot capacity.\ncapacity type is ON_DEMAND",
+        ),
+    ]
+
+
+def test_sarif_is_valid_and_points_at_the_pool_entry(tmp_path: Path) -> None:
+    out_file = tmp_path / "results.sarif"
+    code, out, err = mlbp(
+        "check", "aws-prod", "--policy-pack", str(PACKS / "aws-spot"), "--format", "sarif", "--output", str(out_file)
+    )
+    assert code == 1
+    assert out == ""
+    assert "wrote" in err
+    sarif = json.loads(out_file.read_text())
+    jsonschema.validate(sarif, SARIF_SCHEMA)
+    lines = {
+        r["message"]["text"].split("::")[-1].split()[0]: r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for r in sarif["runs"][0]["results"]
+    }
+    serve = next(line for text, line in lines.items() if text.startswith("serve-ng"))
+    assert serve == line_of("aws-prod", "- name: serve")
+
+
+def test_advisory_only_exits_0() -> None:
+    code, out, _ = mlbp("check", "aws-dev", "--policy-pack", str(PACKS / "aws-spot"))
+    # aws-dev's GPU pools are spot but its system pool is on-demand: still one violation.
+    assert code == 1
+    assert "cluster-system" in out and "dev-gpu" not in out
+    code, out, _ = mlbp(
+        "check",
+        "aws-dev",
+        "--policy-pack",
+        str(PACKS / "aws-spot"),
+        "--policy-pack-config",
+        str(PACKS / "aws-spot" / "config-advisory.json"),
+    )
+    assert code == 0
+    assert "1 advisory" in out
+
+
+@pytest.mark.parametrize("pack", ["prints-garbage", "exits-at-once", "raises-in-analyze"])
+def test_a_broken_pack_fails_the_check_closed(pack: str, tmp_path: Path) -> None:
+    out_file = tmp_path / "report.json"
+    code, out, err = mlbp(
+        "check",
+        "aws-dev",
+        "--policy-pack",
+        str(PACKS / pack),
+        "--format",
+        "json",
+        "--output",
+        str(out_file),
+        "--timeout",
+        "20",
+    )
+    assert code == 2
+    assert out == ""
+    assert err.startswith("aws-dev: ")
+    assert not out_file.exists()
+
+
+def test_a_pack_that_hangs_fails_after_the_timeout() -> None:
+    code, _, err = mlbp("check", "aws-dev", "--policy-pack", str(PACKS / "sleeps-forever"), "--timeout", "3")
+    assert code == 2
+    assert "aws-dev: " in err
+
+
+def test_unimplemented_cloud_and_bad_config_are_input_errors(tmp_path: Path) -> None:
+    code, out, err = mlbp("check", "gcp-dev", "--policy-pack", str(PACKS / "aws-spot"))
+    assert (code, out) == (2, "")
+    assert "cloud 'gcp' is not implemented yet" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    code, _, err = mlbp("check", "aws-dev", "--policy-pack", str(PACKS / "aws-spot"), "--policy-pack-config", str(bad))
+    assert code == 2
+    assert err.startswith(f"{bad}: not a JSON policy pack config")
