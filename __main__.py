@@ -5,6 +5,8 @@ under mocks. Both go through the same loader and components."""
 
 from __future__ import annotations
 
+import importlib
+
 import pulumi
 
 from blueprint.errors import BlueprintError
@@ -12,6 +14,7 @@ from blueprint.loader import CONFIG_KEY, parse_blueprint
 from blueprint.model import Blueprint
 from blueprint.semantics import PROVIDER_KEYS
 from components.common import register_stack_transforms
+from components.common.outputs import PlatformOutputs
 
 PROJECT = pulumi.get_project()
 STACK = pulumi.get_stack()
@@ -37,16 +40,20 @@ def load_blueprint() -> Blueprint:
 bp = load_blueprint()
 register_stack_transforms(bp, STACK)
 
-if bp.cloud == "aws":
-    from components.aws.platform import Platform
-else:
-    raise pulumi.RunError(f"{SOURCE}: cloud '{bp.cloud}' is not implemented yet in this version of the template")
+try:  # components/<cloud>/platform.py: one per cloud, all with the same constructor and outputs
+    platform_module = importlib.import_module(f"components.{bp.cloud}.platform")
+except ModuleNotFoundError as exc:
+    if exc.name not in (f"components.{bp.cloud}", f"components.{bp.cloud}.platform"):
+        raise  # a broken import inside an existing platform is a bug, not a missing cloud
+    raise pulumi.RunError(
+        f"{SOURCE}: cloud '{bp.cloud}' is not implemented yet in this version of the template"
+    ) from None
 
-outputs = Platform("platform", bp, project=PROJECT, stack=STACK).outputs
+outputs: PlatformOutputs = platform_module.Platform("platform", bp, project=PROJECT, stack=STACK).outputs
 pulumi.export("cloud", bp.cloud)
 pulumi.export("clusterName", outputs.cluster_name)
 pulumi.export("clusterEndpoint", outputs.cluster_endpoint)
 pulumi.export("kubeconfig", outputs.kubeconfig)
 pulumi.export("bucketNames", outputs.bucket_names)
-pulumi.export("keyArn", outputs.key_arn)
+pulumi.export("encryptionKey", outputs.encryption_key)
 pulumi.export("workloadIdentities", outputs.workload_identities)

@@ -4,8 +4,6 @@ encrypts, the cluster before what binds to it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_aws as aws
 
@@ -20,6 +18,7 @@ from components.aws.iam import NodeRole, WorkloadIdentity, WorkloadIdentityArgs,
 from components.aws.naming import cluster_name
 from components.aws.network import Network, NetworkArgs
 from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
+from components.common.outputs import PlatformOutputs
 
 LOGGED_CLASSIFICATIONS = ("confidential", "restricted")
 ACCESS_LOGS = Bucket(
@@ -30,16 +29,6 @@ ACCESS_LOGS = Bucket(
     expire_after_days=365,
     retain=False,
 )
-
-
-@dataclass(frozen=True, kw_only=True)
-class PlatformOutputs:
-    cluster_name: pulumi.Output[str]
-    cluster_endpoint: pulumi.Output[str]
-    kubeconfig: pulumi.Output[str]
-    bucket_names: dict[str, pulumi.Output[str]]
-    key_arn: pulumi.Output[str]
-    workload_identities: dict[str, pulumi.Output[str]]
 
 
 class Platform(pulumi.ComponentResource):
@@ -175,7 +164,7 @@ class Platform(pulumi.ComponentResource):
             cluster_endpoint=cluster.endpoint,
             kubeconfig=cluster.kubeconfig,
             bucket_names={n: b.name for n, b in buckets.items()},
-            key_arn=key.arn,
+            encryption_key=key.arn,
             workload_identities={n: i.arn for n, i in identities.items()},
         )
         self.register_outputs({"clusterName": cluster.name, "keyArn": key.arn})

@@ -1,0 +1,216 @@
+"""AWS mocks: ARNs, ids and auto-names as the AWS provider computes them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from blueprint.engine.mocks.common import MockContext, State, hex_id, uuid_id
+
+
+def call(m: MockContext, token: str, args: dict[str, Any]) -> dict[str, Any] | None:
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        arn_ = f"arn:aws:sts::{m.aws_account}:assumed-role/ci-deployer/session"
+        return {"accountId": m.aws_account, "arn": arn_, "userId": "AROAMOCK:session", "id": m.aws_account}
+    if token == "aws:index/getRegion:getRegion":
+        return {"name": m.region, "region": m.region, "id": m.region}
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+    return None
+
+
+def resource(m: MockContext, typ: str, state: State, auto: str) -> tuple[str, State]:
+    handler = _HANDLERS.get(typ)
+    if handler is not None:
+        rid, extra = handler(m, state, auto)
+    else:  # any other AWS type still gets an ARN of the usual shape
+        service, kind = typ.split(":")[1].split("/", maxsplit=1)[0], typ.split(":")[2].lower()
+        rid, extra = auto, {"arn": arn(m, service, f"{kind}/{auto}")}
+    if isinstance(state.get("tags"), dict):
+        extra["tagsAll"] = dict(state["tags"])
+    return rid, extra
+
+
+def arn(m: MockContext, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
+    return f"arn:aws:{service}:{m.region if region else ''}:{m.aws_account if account else ''}:{resource}"
+
+
+Handler = Callable[[MockContext, State, str], tuple[str, State]]
+
+
+def _bucket(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = s.get("bucket") or (s.get("bucketPrefix", "") + hex_id(auto, n=12) if s.get("bucketPrefix") else auto)
+    return name, {
+        "bucket": name,
+        "arn": f"arn:aws:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{m.region}.amazonaws.com",
+        "region": m.region,
+    }
+
+
+def _kms_key(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    kid = uuid_id(auto)
+    return kid, {"keyId": kid, "arn": arn(m, "kms", f"key/{kid}")}
+
+
+def _kms_alias(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = s.get("name") or f"{s.get('namePrefix', 'alias/')}{hex_id(auto, n=26)}"
+    return name, {
+        "name": name,
+        "arn": arn(m, "kms", name),
+        "targetKeyArn": arn(m, "kms", f"key/{s.get('targetKeyId', '')}"),
+    }
+
+
+def _iam_role(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = s.get("name") or (s["namePrefix"] + hex_id(auto, n=26) if s.get("namePrefix") else auto)
+    return name, {
+        "name": name,
+        "arn": arn(m, "iam", f"role{s.get('path', '/')}{name}", region=False),
+        "uniqueId": "AROA" + hex_id(auto, n=17).upper(),
+    }
+
+
+def _iam_named(kind: str) -> Handler:
+    def handler(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+        name = s.get("name") or auto
+        return name, {"name": name, "arn": arn(m, "iam", f"{kind}/{name}", region=False)}
+
+    return handler
+
+
+def _role_policy(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = s.get("name") or auto
+    return f"{s.get('role')}:{name}", {"name": name}
+
+
+def _eks_cluster(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = s.get("name") or auto
+    host = hex_id(auto, n=32).upper()
+    return name, {
+        "name": name,
+        "arn": arn(m, "eks", f"cluster/{name}"),
+        "endpoint": f"https://{host}.gr7.{m.region}.eks.amazonaws.com",
+        "certificateAuthority": {
+            "data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+        },
+        "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{m.region}.amazonaws.com/id/{host}"}]}],
+        "platformVersion": "eks.1",
+        "status": "ACTIVE",
+        "vpcConfig": {
+            **s.get("vpcConfig", {}),
+            "clusterSecurityGroupId": f"sg-{hex_id(auto, 'sg', n=17)}",
+            "vpcId": f"vpc-{hex_id(auto, 'vpc', n=17)}",
+        },
+    }
+
+
+def _node_group(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = s.get("nodeGroupName") or auto
+    cluster = s.get("clusterName", "cluster")
+    uid = uuid_id(auto)
+    return f"{cluster}:{name}", {
+        "nodeGroupName": name,
+        "arn": arn(m, "eks", f"nodegroup/{cluster}/{name}/{uid}"),
+        "status": "ACTIVE",
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{uid}"}], "remoteAccessSecurityGroupId": ""}],
+    }
+
+
+def _ec2(prefix: str, service_kind: str | None = None) -> Handler:
+    def handler(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+        rid = f"{prefix}-{hex_id(auto, n=17)}"
+        extra: State = {}
+        if service_kind:
+            extra["arn"] = arn(m, "ec2", f"{service_kind}/{rid}")
+        return rid, extra
+
+    return handler
+
+
+def _launch_template(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    rid = f"lt-{hex_id(auto, n=17)}"
+    return rid, {
+        "arn": arn(m, "ec2", f"launch-template/{rid}"),
+        "latestVersion": 1,
+        "defaultVersion": 1,
+        "name": s.get("name") or (s.get("namePrefix", "") + hex_id(auto, n=26)),
+    }
+
+
+def _asg(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = s.get("name") or (s.get("namePrefix", "") + hex_id(auto, n=26))
+    return name, {
+        "name": name,
+        "arn": arn(m, "autoscaling", f"autoScalingGroup:{hex_id(auto, n=8)}:autoScalingGroupName/{name}"),
+    }
+
+
+def _log_group(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = s.get("name") or auto
+    return name, {"name": name, "arn": arn(m, "logs", f"log-group:{name}")}
+
+
+def _budget(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = s.get("name") or auto
+    return f"{m.aws_account}:{name}", {
+        "name": name,
+        "accountId": m.aws_account,
+        "arn": arn(m, "budgets", f"budget/{name}", region=False),
+    }
+
+
+def _pod_identity(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    aid = f"a-{hex_id(auto, n=17)}"
+    return f"{s.get('clusterName')},{aid}", {
+        "associationId": aid,
+        "associationArn": arn(m, "eks", f"podidentityassociation/{s.get('clusterName')}/{aid}"),
+    }
+
+
+def _passthrough(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    return auto, {}
+
+
+def _bucket_child(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    return str(s.get("bucket", auto)), {}
+
+
+_HANDLERS: dict[str, Handler] = {
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _bucket_child,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _bucket_child,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _bucket_child,
+    "aws:s3/bucketVersioning:BucketVersioning": _bucket_child,
+    "aws:s3/bucketPolicy:BucketPolicy": _bucket_child,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _bucket_child,
+    "aws:s3/bucketLogging:BucketLogging": _bucket_child,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:iam/role:Role": _iam_role,
+    "aws:iam/instanceProfile:InstanceProfile": _iam_named("instance-profile"),
+    "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _passthrough,
+    "aws:eks/cluster:Cluster": _eks_cluster,
+    "aws:eks/nodeGroup:NodeGroup": _node_group,
+    "aws:eks/addon:Addon": _passthrough,
+    "aws:eks/accessEntry:AccessEntry": _passthrough,
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity,
+    "aws:ec2/vpc:Vpc": _ec2("vpc", "vpc"),
+    "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
+    "aws:ec2/internetGateway:InternetGateway": _ec2("igw", "internet-gateway"),
+    "aws:ec2/eip:Eip": _ec2("eipalloc", "elastic-ip"),
+    "aws:ec2/natGateway:NatGateway": _ec2("nat"),
+    "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
+    "aws:ec2/route:Route": _ec2("r"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _ec2("rtbassoc"),
+    "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
+    "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:autoscaling/group:Group": _asg,
+    "aws:autoscaling/policy:Policy": _passthrough,
+    "aws:autoscaling/tag:Tag": _passthrough,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:budgets/budget:Budget": _budget,
+}
