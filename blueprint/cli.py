@@ -16,6 +16,8 @@ import click
 from blueprint import __version__
 from blueprint.catalog import CLOUDS, load_catalog
 from blueprint.engine.check import CheckError, CheckOptions, run_check
+from blueprint.engine.graph import dot, mermaid
+from blueprint.engine.model import ResourceGraph
 from blueprint.engine.plan import plan_json, plan_text
 from blueprint.engine.reports import FORMATS, as_text, render
 from blueprint.engine.synth import SynthError, synthesize_stacks
@@ -188,14 +190,7 @@ def plan(c: Context, stack: str, fmt: str) -> None:
     No cloud credentials and no Pulumi CLI are needed; computed values (ids, ARNs) are
     realistic stand-ins.
     """
-    try:
-        (path,) = c.project.resolve_stacks((stack,), False)
-        load_stack_file(path, c.project.display(path))
-    except BlueprintError as exc:
-        raise InputError(exc.problems) from None
-    (result,) = synthesize_stacks(c.project.root, [path], jobs=1)
-    if isinstance(result, SynthError):
-        raise InputError([str(result)])
+    result = _synthesize_one(c, stack)
     click.echo(plan_json(result) if fmt == "json" else plan_text(result), nl=False)
 
 
@@ -287,6 +282,24 @@ def check(
     sys.exit(report.exit_code())
 
 
+@cli.command()
+@click.argument("stack")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="mermaid renders in GitHub PR comments; dot is for Graphviz.",
+)
+@pass_context
+def graph(c: Context, stack: str, fmt: str) -> None:
+    """Draw STACK's resources: components contain their resources (solid arrows), dashed
+    arrows are dependencies. Synthesized offline, like `mlbp plan`."""
+    resource_graph = _synthesize_one(c, stack)
+    click.echo(mermaid(resource_graph) if fmt == "mermaid" else dot(resource_graph), nl=False)
+
+
 @cli.command("schema")
 @click.option(
     "--output",
@@ -317,6 +330,18 @@ def catalog(cloud: str | None) -> None:
         for accel in cat.accelerators_on(c):  # type: ignore[arg-type]
             offers = ", ".join(f"{o.gpus}x {o.name}" for o in cat.accelerator_offers(accel, c))  # type: ignore[arg-type]
             click.echo(f"  {accel:10} {offers}")
+
+
+def _synthesize_one(c: Context, stack: str) -> ResourceGraph:
+    try:
+        (path,) = c.project.resolve_stacks((stack,), False)
+        load_stack_file(path, c.project.display(path))
+    except BlueprintError as exc:
+        raise InputError(exc.problems) from None
+    (result,) = synthesize_stacks(c.project.root, [path], jobs=1)
+    if isinstance(result, SynthError):
+        raise InputError([str(result)])
+    return result
 
 
 def main() -> None:

@@ -59,3 +59,31 @@ def test_plan_of_an_unknown_stack_lists_the_known_ones() -> None:
     code, _, err = _plan("nope")
     assert code == 2
     assert err.startswith("nope: no such stack (stacks/Pulumi.nope.yaml does not exist; stacks: aws-dev, aws-prod")
+
+
+def _mlbp(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--project-dir", str(ROOT), *args])
+    return result.exit_code, result.stdout
+
+
+def test_graph_mermaid_has_every_resource_parent_edges_and_dependencies() -> None:
+    code, out = _mlbp("graph", "aws-dev")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "flowchart LR"
+    nodes = [line for line in lines if line.strip().startswith("n") and "[" in line and "-->" not in line]
+    assert len(nodes) == 101  # every resource of aws-dev, as in `mlbp plan`
+    parent_edges = [line for line in lines if " --> " in line]
+    assert len(parent_edges) == 100  # all but the Platform root have a parent in the graph
+    label = {line.split("[")[0].split("(")[0].strip(): line for line in nodes}
+    dependency = {(a, b) for a, _, b in (line.split() for line in lines if " -.-> " in line)}
+    # The lifecycle configuration waits for versioning (depends_on in TieredBucket).
+    assert any("datasets-versioning" in label[a] and "datasets-lifecycle" in label[b] for a, b in dependency)
+
+
+def test_graph_dot_is_a_digraph_with_dashed_dependencies() -> None:
+    code, out = _mlbp("graph", "aws-dev", "--format", "dot")
+    assert code == 0
+    assert out.startswith('digraph "aws-dev" {') and out.rstrip().endswith("}")
+    assert out.count("[label=") == 101
+    assert "[style=dashed];" in out
