@@ -1,0 +1,5 @@
+"""`python -m blueprint` is `mlbp`."""
+
+from blueprint.cli import main
+
+main()
