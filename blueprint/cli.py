@@ -300,6 +300,48 @@ def graph(c: Context, stack: str, fmt: str) -> None:
     click.echo(mermaid(resource_graph) if fmt == "mermaid" else dot(resource_graph), nl=False)
 
 
+@cli.command("stacks")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: a list for a CI matrix, [{stack, file, cloud, environment, region}].",
+)
+@pass_context
+def stacks_cmd(c: Context, fmt: str) -> None:
+    """List the stacks in stacks/ with their cloud, environment and region (validated)."""
+    try:
+        paths = c.project.resolve_stacks((), True)
+    except BlueprintError as exc:
+        raise InputError(exc.problems) from None
+    rows, problems = [], []
+    for path in paths:
+        try:
+            sf = load_stack_file(path, c.project.display(path))
+        except BlueprintError as exc:
+            problems.extend(exc.problems)
+            continue
+        bp = sf.blueprint
+        rows.append(
+            {
+                "stack": sf.name,
+                "file": c.project.display(path),
+                "cloud": bp.cloud,
+                "environment": bp.environment,
+                "region": bp.region,
+            }
+        )
+    if problems:
+        raise InputError(problems)
+    if fmt == "json":
+        click.echo(json.dumps(rows))
+    else:
+        for row in rows:
+            click.echo(f"{row['stack']:20} {row['cloud']:6} {row['environment']:8} {row['region']}")
+
+
 @cli.command("schema")
 @click.option(
     "--output",
