@@ -30,7 +30,15 @@ def reference() -> str:
     parts = ["```text", "$ mlbp --help", _help(cli, "mlbp"), "```"]
     assert isinstance(cli, click.Group)
     for name in sorted(cli.commands):
-        parts += ["", f"### mlbp {name}", "", "```text", f"$ mlbp {name} --help", _help(cli.commands[name], name, root), "```"]
+        parts += [
+            "",
+            f"### mlbp {name}",
+            "",
+            "```text",
+            f"$ mlbp {name} --help",
+            _help(cli.commands[name], name, root),
+            "```",
+        ]
     return "\n".join(parts) + "\n"
 
 
