@@ -147,6 +147,27 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
 
 
 @cache
+def not_offered(cloud: Cloud) -> dict[str, tuple[frozenset[str], str]]:
+    """Machine type -> (regions where the cloud does not sell it, the source saying so).
+
+    Availability is recorded next to the prices in data/prices/<cloud>.yaml (`notOffered`,
+    with its source), since both come from the same price lists."""
+    text = resources.files("blueprint").joinpath(f"data/prices/{cloud}.yaml").read_text(encoding="utf-8")
+    raw = cast(dict[str, Any], yaml.safe_load(text))
+    sources = raw.get("sources", {})
+    out: dict[str, tuple[frozenset[str], str]] = {}
+    for table in raw.values():
+        if not isinstance(table, dict):
+            continue
+        for name, entry in table.items():
+            if isinstance(entry, dict) and entry.get("notOffered"):
+                src = str(entry.get("availability") or entry.get("source") or "")
+                url = sources.get(src, {}).get("url", src) if isinstance(sources.get(src), dict) else src
+                out[str(name)] = (frozenset(entry["notOffered"]), str(url))
+    return out
+
+
+@cache
 def load_catalog() -> Catalog:
     text = resources.files("blueprint").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
     return parse_catalog(cast(dict[str, Any], yaml.safe_load(text)))

@@ -15,6 +15,7 @@ import click
 
 from blueprint import __version__
 from blueprint.catalog import CLOUDS, load_catalog
+from blueprint.cost.cli import cost_command
 from blueprint.engine.check import CheckError, CheckOptions, run_check
 from blueprint.engine.graph import dot, mermaid
 from blueprint.engine.model import ResourceGraph
@@ -316,7 +317,8 @@ def stacks_cmd(c: Context, fmt: str) -> None:
         paths = c.project.resolve_stacks((), True)
     except BlueprintError as exc:
         raise InputError(exc.problems) from None
-    rows, problems = [], []
+    rows: list[dict[str, str]] = []
+    problems: list[str] = []
     for path in paths:
         try:
             sf = load_stack_file(path, c.project.display(path))
@@ -372,6 +374,9 @@ def catalog(cloud: str | None) -> None:
         for accel in cat.accelerators_on(c):  # type: ignore[arg-type]
             offers = ", ".join(f"{o.gpus}x {o.name}" for o in cat.accelerator_offers(accel, c))  # type: ignore[arg-type]
             click.echo(f"  {accel:10} {offers}")
+
+
+cli.add_command(cost_command)
 
 
 def _synthesize_one(c: Context, stack: str) -> ResourceGraph:

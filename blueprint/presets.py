@@ -5,19 +5,34 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from blueprint.catalog import Cloud
+from blueprint.catalog import Cloud, load_catalog, not_offered
 
 Preset = Literal["training", "inference", "dev"]
 PRESETS: tuple[Preset, ...] = ("training", "inference", "dev")
 
-# The GPU each preset starts from, per cloud (L4 is not offered on Azure; T4 is the
-# cheapest inference GPU there).
-_INFERENCE_GPU: dict[Cloud, str] = {"aws": "l4", "gcp": "l4", "azure": "t4"}
-_TRAINING_GPU: dict[Cloud, tuple[str, int]] = {
-    "aws": ("a100-80gb", 8),
-    "gcp": ("a100-80gb", 8),
-    "azure": ("a100-80gb", 4),
+# The GPUs each preset prefers, per cloud, best first: the first one the cloud sells in the
+# region is used (L4 is not offered on Azure, p4de only in two AWS regions).
+_INFERENCE_GPUS: dict[Cloud, tuple[tuple[str, int], ...]] = {
+    "aws": (("l4", 1), ("a10g", 1), ("t4", 1)),
+    "gcp": (("l4", 1), ("t4", 1)),
+    "azure": (("t4", 1),),
 }
+_TRAINING_GPUS: dict[Cloud, tuple[tuple[str, int], ...]] = {
+    "aws": (("a100-80gb", 8), ("a100-40gb", 8), ("h100", 8)),
+    "gcp": (("a100-80gb", 8), ("a100-40gb", 8), ("h100", 8)),
+    "azure": (("a100-80gb", 4), ("a100-40gb", 8)),
+}
+
+
+def _first_offered(cloud: Cloud, region: str, choices: tuple[tuple[str, int], ...]) -> tuple[str, int]:
+    cat = load_catalog()
+    for accel, count in choices:
+        machine = cat.gpu_machine(accel, cloud, count)
+        if machine is not None and region not in not_offered(cloud).get(machine.name, (frozenset(), ""))[0]:
+            return accel, count
+    return choices[0]  # none offered: validation names the problem
+
+
 _DEFAULT_BUDGET_USD: dict[Preset, int] = {"dev": 1500, "inference": 8000, "training": 60000}
 _BATCH_TYPES: dict[Cloud, list[str]] = {
     "aws": ["m6i.2xlarge", "m7i.2xlarge", "m5.2xlarge"],
@@ -61,7 +76,7 @@ def build_preset(
         "dataClassification": "confidential" if prod else "internal",
         **_ACCOUNT_PLACEHOLDERS[cloud],
         "cluster": {"privateEndpoint": True},
-        "gpuPools": _gpu_pools(preset, cloud, prod),
+        "gpuPools": _gpu_pools(preset, cloud, region, prod),
         "buckets": _buckets(preset),
         "workloads": _workloads(preset),
         "budget": {
@@ -90,7 +105,8 @@ def build_preset(
     return bp
 
 
-def _gpu_pools(preset: Preset, cloud: Cloud, prod: bool) -> list[dict[str, Any]]:
+def _gpu_pools(preset: Preset, cloud: Cloud, region: str, prod: bool) -> list[dict[str, Any]]:
+    inference = _first_offered(cloud, region, _INFERENCE_GPUS[cloud])
     if preset == "dev":
         return [
             {
@@ -108,8 +124,8 @@ def _gpu_pools(preset: Preset, cloud: Cloud, prod: bool) -> list[dict[str, Any]]
         return [
             {
                 "name": "serve",
-                "accelerator": _INFERENCE_GPU[cloud],
-                "acceleratorCount": 1,
+                "accelerator": inference[0],
+                "acceleratorCount": inference[1],
                 "minNodes": 1 if prod else 0,
                 "maxNodes": 8 if prod else 2,
                 "expectedAverageNodes": 2 if prod else 0.5,
@@ -118,7 +134,7 @@ def _gpu_pools(preset: Preset, cloud: Cloud, prod: bool) -> list[dict[str, Any]]
                 "diskSizeGib": 100,
             },
         ]
-    accel, count = _TRAINING_GPU[cloud]
+    accel, count = _first_offered(cloud, region, _TRAINING_GPUS[cloud])
     return [
         {
             "name": "train",
@@ -133,8 +149,8 @@ def _gpu_pools(preset: Preset, cloud: Cloud, prod: bool) -> list[dict[str, Any]]
         },
         {
             "name": "eval",
-            "accelerator": _INFERENCE_GPU[cloud],
-            "acceleratorCount": 1,
+            "accelerator": inference[0],
+            "acceleratorCount": inference[1],
             "minNodes": 0,
             "maxNodes": 4 if prod else 2,
             "expectedAverageNodes": 0.5,

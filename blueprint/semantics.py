@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from blueprint.catalog import CLOUDS, TIER_CLASSES, Catalog, Cloud, load_catalog
+from blueprint.catalog import CLOUDS, TIER_CLASSES, Catalog, Cloud, load_catalog, not_offered
 from blueprint.errors import format_path
 
 Problem = tuple[str, str]
@@ -152,9 +152,31 @@ def _gpu_pools(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iterator[Prob
                     format_path([*base, "acceleratorCount"]),
                     "only used with accelerator (instanceType fixes the GPU count)",
                 )
+        yield from _offered_in_region(raw, base, cloud, cat, pool)
         if "nodeImage" in pool and cloud != "aws":
             yield format_path([*base, "nodeImage"]), f"only used on aws (cloud is {cloud})"
         yield from _bounds(base, pool, "minNodes", "maxNodes", "expectedAverageNodes")
+
+
+def _offered_in_region(
+    raw: dict[str, Any], base: list[str | int], cloud: Cloud, cat: Catalog, pool: dict[str, Any]
+) -> Iterator[Problem]:
+    """A machine the cloud does not sell in the stack's region cannot be deployed there."""
+    accel, itype, count = pool.get("accelerator"), pool.get("instanceType"), pool.get("acceleratorCount")
+    region = raw.get("region")
+    machine = None
+    if isinstance(itype, str) and accel is None:
+        machine, where = cat.machine(cloud, itype), "instanceType"
+    elif isinstance(accel, str) and itype is None and cat.accelerator_offers(accel, cloud):
+        offers = cat.accelerator_offers(accel, cloud)
+        gpus = _int(count) or offers[0].gpus
+        machine, where = cat.gpu_machine(accel, cloud, gpus), "accelerator"
+    if machine is None or not isinstance(region, str):
+        return
+    regions, source = not_offered(cloud).get(machine.name, (frozenset(), ""))
+    if region in regions:
+        what = f"{machine.name} ({machine.accelerator} x{machine.gpus})" if machine.accelerator else machine.name
+        yield format_path([*base, where]), f"{what} is not offered in {cloud} {region} (per {source})"
 
 
 def _accelerator(base: list[str | int], accel: str, count: Any, cloud: Cloud, cat: Catalog) -> Iterator[Problem]:
@@ -176,6 +198,13 @@ def _autoscaling_groups(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iter
         base: list[str | int] = ["autoscalingGroups", i]
         types = group.get("instanceTypes")
         for j, itype in enumerate(types if isinstance(types, list) else []):
+            region = raw.get("region")
+            regions, source = not_offered(cloud).get(itype, (frozenset(), "")) if isinstance(itype, str) else ((), "")
+            if isinstance(region, str) and region in regions:
+                yield (
+                    format_path([*base, "instanceTypes", j]),
+                    f"{itype} is not offered in {cloud} {region} (per {source})",
+                )
             if isinstance(itype, str) and cat.machine(cloud, itype) is None:
                 known = ", ".join(cat.cpu_types[cloud])
                 yield (

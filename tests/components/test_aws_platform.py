@@ -16,7 +16,7 @@ from tests.components.conftest import of_type, parent_name, policy_doc
 EXPECTED_DEV = {
     "aws:autoscaling/group:Group": 1,
     "aws:autoscaling/policy:Policy": 1,
-    "aws:autoscaling/tag:Tag": 13,  # dev-gpu 4 labels + 1 taint + gpus; dev-l4 5 labels + 1 taint + gpus
+    "aws:autoscaling/tag:Tag": 13,  # dev-gpu 4 labels + 1 taint + gpus; dev-a10g 5 labels + 1 taint + gpus
     "aws:budgets/budget:Budget": 1,
     "aws:cloudwatch/logGroup:LogGroup": 2,  # flow logs, EKS control plane
     "aws:ec2/eip:Eip": 1,
@@ -191,10 +191,10 @@ def test_gpu_pools_taint_label_capacity_and_scale_from_zero_tags(aws_graphs, aws
 
 
 def test_node_image_selects_the_accelerated_ami_and_its_root_device(aws_graphs) -> None:  # type: ignore[no-untyped-def]
-    graph = aws_graphs["aws-dev"]  # dev-gpu: default al2023; dev-l4: nodeImage bottlerocket
+    graph = aws_graphs["aws-dev"]  # dev-gpu: default al2023; dev-a10g: nodeImage bottlerocket
     for pool, ami, device in (
         ("dev-gpu", "AL2023_x86_64_NVIDIA", "/dev/xvda"),
-        ("dev-l4", "BOTTLEROCKET_x86_64_NVIDIA", "/dev/xvdb"),
+        ("dev-a10g", "BOTTLEROCKET_x86_64_NVIDIA", "/dev/xvdb"),
     ):
         ng = next(r for r in of_type(graph, "aws:eks/nodeGroup:NodeGroup") if r.name == f"{pool}-ng")
         lt = next(r for r in of_type(graph, "aws:ec2/launchTemplate:LaunchTemplate") if r.name == f"{pool}-lt")
@@ -202,10 +202,10 @@ def test_node_image_selects_the_accelerated_ami_and_its_root_device(aws_graphs) 
         assert lt.inputs["blockDeviceMappings"][0]["deviceName"] == device
 
 
-def test_train_pool_uses_the_catalog_instance_for_8_a100_80gb(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+def test_train_pool_uses_the_catalog_instance_for_8_a100_40gb(aws_graphs) -> None:  # type: ignore[no-untyped-def]
     graph = aws_graphs["aws-prod"]
     train = next(r for r in of_type(graph, "aws:eks/nodeGroup:NodeGroup") if r.name == "train-ng")
-    assert train.inputs["instanceTypes"] == ["p4de.24xlarge"]
+    assert train.inputs["instanceTypes"] == ["p4d.24xlarge"]  # a100-40gb x8: p4de is not sold in eu-west-1
 
 
 @pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -47,12 +49,20 @@ def test_plan_text_is_a_tree_with_counts() -> None:
     assert any(line.startswith("87 cloud resources in 14 components") for line in lines), lines[-40:]
 
 
-def test_plan_of_an_unimplemented_cloud_fails_cleanly() -> None:
-    code, out, err = _plan("gcp-dev")
-    assert code == 2
-    assert out == ""
-    assert "cloud 'gcp' is not implemented yet" in err
-    assert "Traceback" not in err
+def failing_project(tmp_path: Path) -> Path:
+    """A copy of the project whose program fails, as a broken component would."""
+    (tmp_path / "stacks").mkdir(parents=True)
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "stacks" / "Pulumi.aws-dev.yaml", tmp_path / "stacks" / "Pulumi.aws-dev.yaml")
+    (tmp_path / "__main__.py").write_text("import pulumi\nraise pulumi.RunError('the platform could not be built')\n")
+    return tmp_path
+
+
+def test_plan_of_a_failing_program_fails_cleanly(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--project-dir", str(failing_project(tmp_path)), "plan", "aws-dev"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == "aws-dev: the program failed under mocks: RunError: the platform could not be built\n"
 
 
 def test_plan_of_an_unknown_stack_lists_the_known_ones() -> None:

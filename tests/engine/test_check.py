@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from blueprint.cli import cli
+from tests.components.test_plan_cli import failing_project
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKS = ROOT / "tests" / "fixtures" / "packs"
@@ -117,10 +118,13 @@ def test_a_pack_that_hangs_fails_after_the_timeout() -> None:
     assert "aws-dev: " in err
 
 
-def test_unimplemented_cloud_and_bad_config_are_input_errors(tmp_path: Path) -> None:
-    code, out, err = mlbp("check", "gcp-dev", "--policy-pack", str(PACKS / "aws-spot"))
-    assert (code, out) == (2, "")
-    assert "cloud 'gcp' is not implemented yet" in err
+def test_a_failing_program_and_a_bad_config_are_errors(tmp_path: Path) -> None:
+    project = failing_project(tmp_path / "project")
+    result = CliRunner().invoke(
+        cli, ["--project-dir", str(project), "check", "aws-dev", "--policy-pack", str(PACKS / "aws-spot")]
+    )
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "aws-dev: the program failed under mocks: RunError: the platform could not be built" in result.stderr
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     code, _, err = mlbp("check", "aws-dev", "--policy-pack", str(PACKS / "aws-spot"), "--policy-pack-config", str(bad))

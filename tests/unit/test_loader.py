@@ -82,9 +82,9 @@ def test_accelerator_count_picks_the_matching_machine() -> None:
 
 
 def test_instance_type_resolves_the_neutral_accelerator() -> None:
-    raw = {"name": "gpu", "instanceType": "p4de.24xlarge", "maxNodes": 1}
+    raw = {"name": "gpu", "instanceType": "p4d.24xlarge", "maxNodes": 1}  # p4de is not sold in eu-west-1
     pool = parse_blueprint(minimal(gpuPools=[raw]), "f.yaml").gpu_pools[0]
-    assert (pool.accelerator, pool.accelerator_count) == ("a100-80gb", 8)
+    assert (pool.accelerator, pool.accelerator_count) == ("a100-40gb", 8)
 
 
 def test_gpu_pool_defaults() -> None:
