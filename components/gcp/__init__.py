@@ -1,0 +1,1 @@
+"""GCP implementation of the ML platform components (`mlplat:gcp:<Type>`)."""

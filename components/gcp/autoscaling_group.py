@@ -1,0 +1,165 @@
+"""An autoscaling VM group outside Kubernetes (batch, data preparation): an instance template
+(no external IP, shielded VM, boot disk encrypted with the platform key, spot where the
+blueprint says spot, OS Login instead of SSH keys, a dedicated service account that may only
+write logs and metrics), a regional managed instance group spreading VMs over the region's
+zones wherever capacity is, and a regional autoscaler on CPU.
+
+A GCP instance group is either all spot or all on-demand: `spotPercentage` must be 100 (with
+no on-demand base) or 0. Extra `instanceTypes` become the group's instance flexibility
+selections, in order of preference."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from blueprint.model import AutoscalingGroup as GroupSpec
+from components.gcp.iam import project_roles
+from components.gcp.node_config import CLOUD_PLATFORM_SCOPE
+
+DEBIAN_12 = "projects/debian-cloud/global/images/family/debian-12"
+VM_ROLES = ("roles/logging.logWriter", "roles/monitoring.metricWriter")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutoscalingGroupArgs:
+    group: GroupSpec
+    project: str
+    region: str
+    subnetwork_id: pulumi.Input[str]
+    key_id: pulumi.Input[str]
+    account_id: str
+    source_image: str = DEBIAN_12
+    depends_on: Sequence[pulumi.Resource] = ()  # the Compute agent's key grant
+
+
+def is_spot(g: GroupSpec) -> bool:
+    if g.spot_percentage == 100 and g.on_demand_base_capacity == 0:
+        return True
+    if g.spot_percentage == 0:
+        return False
+    raise ValueError(
+        f"autoscalingGroups[{g.name}]: a GCP managed instance group is all spot or all on-demand; "
+        f"set spotPercentage to 100 (and onDemandBaseCapacity to 0) or to 0 "
+        f"(got spotPercentage {g.spot_percentage}, onDemandBaseCapacity {g.on_demand_base_capacity})"
+    )
+
+
+def scheduling(spot: bool) -> gcp.compute.InstanceTemplateSchedulingArgs:
+    if spot:  # preempted VMs are deleted and the group re-creates them where capacity is
+        return gcp.compute.InstanceTemplateSchedulingArgs(
+            provisioning_model="SPOT",
+            preemptible=True,
+            automatic_restart=False,
+            on_host_maintenance="TERMINATE",
+            instance_termination_action="DELETE",
+        )
+    return gcp.compute.InstanceTemplateSchedulingArgs(
+        provisioning_model="STANDARD", automatic_restart=True, on_host_maintenance="MIGRATE"
+    )
+
+
+class AutoscalingGroup(pulumi.ComponentResource):
+    group_manager: gcp.compute.RegionInstanceGroupManager
+    account: gcp.serviceaccount.Account
+
+    def __init__(self, name: str, args: AutoscalingGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        g = args.group
+        spot = is_spot(g)
+        super().__init__("mlplat:gcp:AutoscalingGroup", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.account = gcp.serviceaccount.Account(
+            f"{name}-sa",
+            gcp.serviceaccount.AccountArgs(
+                account_id=args.account_id,
+                display_name=f"ML platform VM group {g.name}",
+                description="VM group service account: logs and metrics only",
+            ),
+            opts=child,
+        )
+        project_roles(self, name, args.project, self.account.email, VM_ROLES)
+        template = gcp.compute.InstanceTemplate(
+            f"{name}-template",
+            gcp.compute.InstanceTemplateArgs(
+                description=f"group {g.name}",
+                machine_type=g.instance_types[0],
+                disks=[
+                    gcp.compute.InstanceTemplateDiskArgs(
+                        boot=True,
+                        auto_delete=True,
+                        source_image=args.source_image,
+                        disk_type="pd-balanced",
+                        disk_size_gb=g.disk_size_gib,
+                        disk_encryption_key=gcp.compute.InstanceTemplateDiskDiskEncryptionKeyArgs(
+                            kms_key_self_link=args.key_id
+                        ),
+                    )
+                ],
+                # No access_configs: the VMs get no external IP; egress goes through Cloud NAT.
+                network_interfaces=[gcp.compute.InstanceTemplateNetworkInterfaceArgs(subnetwork=args.subnetwork_id)],
+                can_ip_forward=False,
+                scheduling=scheduling(spot),
+                shielded_instance_config=gcp.compute.InstanceTemplateShieldedInstanceConfigArgs(
+                    enable_secure_boot=True, enable_vtpm=True, enable_integrity_monitoring=True
+                ),
+                service_account=gcp.compute.InstanceTemplateServiceAccountArgs(
+                    email=self.account.email, scopes=[CLOUD_PLATFORM_SCOPE]
+                ),
+                metadata={"enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE"},
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+        )
+        flexibility = (
+            gcp.compute.RegionInstanceGroupManagerInstanceFlexibilityPolicyArgs(
+                instance_selections=[
+                    gcp.compute.RegionInstanceGroupManagerInstanceFlexibilityPolicyInstanceSelectionArgs(
+                        name=f"choice-{rank}", machine_types=[machine], rank=rank
+                    )
+                    for rank, machine in enumerate(g.instance_types, start=1)
+                ]
+            )
+            if len(g.instance_types) > 1
+            else None
+        )
+        self.group_manager = gcp.compute.RegionInstanceGroupManager(
+            f"{name}-mig",
+            gcp.compute.RegionInstanceGroupManagerArgs(
+                base_instance_name=g.name,
+                region=args.region,
+                versions=[
+                    gcp.compute.RegionInstanceGroupManagerVersionArgs(instance_template=template.self_link_unique)
+                ],
+                # ANY: wherever spot capacity is (batch); BALANCED: spread, for on-demand groups.
+                distribution_policy_target_shape="ANY" if spot else "BALANCED",
+                instance_flexibility_policy=flexibility,
+                update_policy=gcp.compute.RegionInstanceGroupManagerUpdatePolicyArgs(
+                    type="OPPORTUNISTIC",  # a new template applies to new VMs; running batch jobs finish
+                    minimal_action="REPLACE",
+                    instance_redistribution_type="NONE",  # required by the ANY and BALANCED shapes
+                ),
+                wait_for_instances=False,
+            ),
+            # The autoscaler owns the size.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["targetSize"]),
+        )
+        gcp.compute.RegionAutoscaler(
+            f"{name}-autoscaler",
+            gcp.compute.RegionAutoscalerArgs(
+                region=args.region,
+                target=self.group_manager.id,
+                autoscaling_policy=gcp.compute.RegionAutoscalerAutoscalingPolicyArgs(
+                    min_replicas=g.min_size,
+                    max_replicas=g.max_size,
+                    cooldown_period=120,
+                    mode="ON",
+                    cpu_utilization=gcp.compute.RegionAutoscalerAutoscalingPolicyCpuUtilizationArgs(
+                        target=g.target_cpu_utilization / 100
+                    ),
+                ),
+            ),
+            opts=child,
+        )
+        self.register_outputs({"name": self.group_manager.name})

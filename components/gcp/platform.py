@@ -1,0 +1,215 @@
+"""The GCP platform: every component wired from one Blueprint. Order matters where GCP
+needs it: the key and its service-agent grants before everything it encrypts (GKE secrets,
+boot disks, buckets), the cluster (and so the project's Workload Identity pool) before the
+workload bindings.
+
+Before the first `pulumi up` the project needs these APIs enabled: compute, container,
+cloudkms, storage, iam, monitoring, billingbudgets, artifactregistry."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+
+from blueprint.model import Blueprint, Bucket, Tier
+from components.common.outputs import PlatformOutputs
+from components.gcp.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
+from components.gcp.budget import Budget, BudgetArgs, channel_labels_transform
+from components.gcp.cluster import Cluster, ClusterArgs
+from components.gcp.encryption_key import EncryptionKey, EncryptionKeyArgs
+from components.gcp.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+from components.gcp.iam import (
+    NodeServiceAccount,
+    NodeServiceAccountArgs,
+    WorkloadIdentity,
+    WorkloadIdentityArgs,
+    grant_key,
+)
+from components.gcp.naming import cluster_name, service_account_id
+from components.gcp.network import Network, NetworkArgs
+from components.gcp.tiered_bucket import TieredBucket, TieredBucketArgs
+
+LOGGED_CLASSIFICATIONS = ("confidential", "restricted")
+ACCESS_LOGS = Bucket(
+    name="access-logs",
+    purpose="logs",
+    expected_size_gib=10,
+    tiers=(Tier(storage_class="infrequent", after_days=30),),
+    expire_after_days=365,
+    retain=False,
+)
+
+
+def service_agents(project: str, number: str) -> dict[str, str]:
+    """The Google-managed accounts that use the platform key on our behalf."""
+    storage = gcp.storage.get_project_service_account(project=project).email_address
+    return {
+        "storage": f"serviceAccount:{storage}",  # bucket default keys
+        "gke": f"serviceAccount:service-{number}@container-engine-robot.iam.gserviceaccount.com",  # etcd secrets
+        "compute": f"serviceAccount:service-{number}@compute-system.iam.gserviceaccount.com",  # boot disks
+    }
+
+
+class Platform(pulumi.ComponentResource):
+    outputs: PlatformOutputs
+
+    def __init__(
+        self, name: str, bp: Blueprint, *, project: str, stack: str, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        gcp_project = bp.gcp_project or gcp.config.project
+        if not gcp_project or not bp.gcp_billing_account:
+            raise ValueError("gcp.project and gcp.billingAccount are required for cloud gcp")
+        # Registered after __main__'s stack transforms, so it runs after tagging (see budget.py).
+        pulumi.runtime.register_resource_transform(channel_labels_transform)
+        super().__init__("mlplat:gcp:Platform", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        number = str(gcp.organizations.get_project(project_id=gcp_project).number)
+
+        nodes = NodeServiceAccount(
+            "nodes",
+            NodeServiceAccountArgs(project=gcp_project, account_id=service_account_id(stack, "nodes")),
+            opts=child,
+        )
+        identities = {
+            w.name: WorkloadIdentity(
+                w.name,
+                WorkloadIdentityArgs(
+                    account_id=service_account_id(stack, "wl", w.name),
+                    namespace=w.namespace,
+                    service_account=w.service_account,
+                ),
+                opts=child,
+            )
+            for w in bp.workloads
+        }
+        key = EncryptionKey(
+            "platform",
+            EncryptionKeyArgs(
+                region=bp.region,
+                rotation_days=bp.encryption.rotation_days,
+                deletion_window_days=bp.encryption.deletion_window_days,
+                service_agents=service_agents(gcp_project, number),
+                protection_level="HSM" if bp.data_classification == "restricted" else "SOFTWARE",
+            ),
+            opts=child,
+        )
+
+        existing_subnets = bp.network.existing_subnet_ids
+        network = Network(
+            "network",
+            NetworkArgs(
+                region=bp.region,
+                cidr=bp.network.cidr,
+                existing_network_id=bp.network.existing_network_id,
+                existing_subnetwork_id=existing_subnets[0] if existing_subnets else None,
+            ),
+            opts=child,
+        )
+
+        cluster = Cluster(
+            "cluster",
+            ClusterArgs(
+                cluster_name=cluster_name(project, stack),
+                project=gcp_project,
+                region=bp.region,
+                kubernetes_version=bp.cluster.kubernetes_version,
+                network_id=network.network_id,
+                subnetwork_id=network.subnetwork_id,
+                pods_range_name=network.pods_range_name,
+                services_range_name=network.services_range_name,
+                internal_cidrs=(network.nodes_cidr,) if network.nodes_cidr else (),
+                key_id=key.key_id,
+                private_endpoint=bp.cluster.private_endpoint,
+                authorized_cidrs=bp.cluster.authorized_cidrs,
+                node_service_account=nodes.email,
+                system_machine_type=bp.cluster.system_pool.instance_type,
+                system_min_nodes=bp.cluster.system_pool.min_nodes,
+                system_max_nodes=bp.cluster.system_pool.max_nodes,
+                release_channel="STABLE" if bp.is_prod else "REGULAR",
+                deletion_protection=bp.is_prod,
+                depends_on=key.agent_grants,
+            ),
+            opts=child,
+        )
+
+        for pool in bp.gpu_pools:
+            GpuNodePool(
+                pool.name,
+                GpuNodePoolArgs(
+                    pool=pool,
+                    cluster_id=cluster.cluster_id,
+                    region=bp.region,
+                    node_service_account=nodes.email,
+                    key_id=key.key_id,
+                ),
+                opts=child,
+            )
+        for group in bp.autoscaling_groups:
+            AutoscalingGroup(
+                group.name,
+                AutoscalingGroupArgs(
+                    group=group,
+                    project=gcp_project,
+                    region=bp.region,
+                    subnetwork_id=network.subnetwork_id,
+                    key_id=key.key_id,
+                    account_id=service_account_id(stack, "vm", group.name),
+                    depends_on=key.agent_grants,
+                ),
+                opts=child,
+            )
+
+        log_target = None
+        if bp.data_classification in LOGGED_CLASSIFICATIONS:
+            log_target = TieredBucket(
+                ACCESS_LOGS.name,
+                TieredBucketArgs(
+                    bucket=ACCESS_LOGS,
+                    region=bp.region,
+                    key_id=key.key_id,
+                    receives_access_logs=True,
+                    depends_on=key.agent_grants,
+                ),
+                opts=child,
+            ).name
+        buckets = {
+            b.name: TieredBucket(
+                b.name,
+                TieredBucketArgs(
+                    bucket=b,
+                    region=bp.region,
+                    key_id=key.key_id,
+                    access_log_bucket=log_target,
+                    depends_on=key.agent_grants,
+                ),
+                opts=child,
+            )
+            for b in bp.buckets
+        }
+
+        for w in bp.workloads:
+            identity = identities[w.name]
+            for bucket_name, access in sorted(w.buckets.items()):
+                if access == "readwrite":
+                    buckets[bucket_name].grant_write(identity)
+                else:
+                    buckets[bucket_name].grant_read(identity)
+            if w.key_access != "none":
+                grant_key(identity, key, w.key_access)
+            identity.bind(gcp_project, depends_on=[cluster.cluster])
+
+        Budget(
+            "budget",
+            BudgetArgs(budget=bp.budget, billing_account=bp.gcp_billing_account, project_number=number, stack=stack),
+            opts=child,
+        )
+
+        self.outputs = PlatformOutputs(
+            cluster_name=cluster.name,
+            cluster_endpoint=cluster.endpoint,
+            kubeconfig=cluster.kubeconfig,
+            bucket_names={n: b.name for n, b in buckets.items()},
+            encryption_key=key.key_id,
+            workload_identities={n: i.email for n, i in identities.items()},
+        )
+        self.register_outputs({"clusterName": cluster.name, "keyId": key.key_id})

@@ -1,0 +1,638 @@
+"""The GCP components, synthesized from the shipped stacks under mocks: the exact resources
+and the properties that make them secure and cheap."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from blueprint.engine.model import ResourceGraph, ResourceRecord
+from blueprint.engine.synth import SynthError, synthesize_stacks
+from blueprint.loader import load_stack_file
+from blueprint.model import AutoscalingGroup as GroupSpec
+from blueprint.model import Blueprint
+from components.common.sdk import resource_parameters
+from components.common.tagging import REQUIRED_TAG_KEYS
+from components.gcp.autoscaling_group import is_spot
+from components.gcp.cluster import kubeconfig
+from components.gcp.encryption_key import EncryptionKey, EncryptionKeyArgs
+from components.gcp.naming import cluster_name, service_account_id
+from tests.components.conftest import ROOT, of_type, parent_name
+
+GCP_STACKS = ("gcp-dev", "gcp-prod")
+PROJECT = "my-ml-project"
+PROJECT_NUMBER = "123456789012"  # what the mocks' getProject answers
+GCS_AGENT = f"serviceAccount:service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
+GKE_AGENT = f"serviceAccount:service-{PROJECT_NUMBER}@container-engine-robot.iam.gserviceaccount.com"
+COMPUTE_AGENT = f"serviceAccount:service-{PROJECT_NUMBER}@compute-system.iam.gserviceaccount.com"
+ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+BASIC_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
+IAM_MEMBER_TYPES = (
+    "gcp:projects/iAMMember:IAMMember",
+    "gcp:serviceaccount/iAMMember:IAMMember",
+    "gcp:storage/bucketIAMMember:BucketIAMMember",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+)
+NODE_POOL = "gcp:container/nodePool:NodePool"
+# pulumi_gcp warns about its own deprecated aliases when `resource_parameters` imports a module.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_gcp.*")
+BUCKET = "gcp:storage/bucket:Bucket"
+
+
+@pytest.fixture(scope="module")
+def gcp_graphs() -> dict[str, ResourceGraph]:
+    paths = [ROOT / "stacks" / f"Pulumi.{name}.yaml" for name in GCP_STACKS]
+    results = synthesize_stacks(ROOT, paths, jobs=2)
+    graphs: dict[str, ResourceGraph] = {}
+    for name, result in zip(GCP_STACKS, results, strict=True):
+        if isinstance(result, SynthError):
+            pytest.fail(str(result))
+        graphs[name] = result
+    return graphs
+
+
+@pytest.fixture(scope="module")
+def gcp_blueprints() -> dict[str, Blueprint]:
+    return {name: load_stack_file(ROOT / "stacks" / f"Pulumi.{name}.yaml").blueprint for name in GCP_STACKS}
+
+
+# Written out by hand from the stacks: a changed count is a changed deployment.
+EXPECTED_DEV = {
+    "gcp:billing/budget:Budget": 1,
+    "gcp:compute/instanceTemplate:InstanceTemplate": 1,  # batch-cpu
+    "gcp:compute/network:Network": 1,
+    "gcp:compute/regionAutoscaler:RegionAutoscaler": 1,
+    "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": 1,
+    "gcp:compute/router:Router": 1,
+    "gcp:compute/routerNat:RouterNat": 1,
+    "gcp:compute/subnetwork:Subnetwork": 1,
+    "gcp:container/cluster:Cluster": 1,
+    "gcp:container/nodePool:NodePool": 3,  # system + dev-gpu + dev-l4
+    "gcp:kms/cryptoKey:CryptoKey": 1,
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": 3,  # storage, GKE and Compute agents; no keyAccess
+    "gcp:kms/keyRing:KeyRing": 1,
+    "gcp:monitoring/notificationChannel:NotificationChannel": 1,  # one contact
+    "gcp:projects/iAMMember:IAMMember": 7,  # node account 5 roles + batch-cpu account 2 roles
+    "gcp:serviceaccount/account:Account": 4,  # nodes, notebook, trainer, batch-cpu
+    "gcp:serviceaccount/iAMMember:IAMMember": 2,  # one Workload Identity binding per workload
+    "gcp:storage/bucket:Bucket": 3,  # internal data: no log bucket
+    "gcp:storage/bucketIAMMember:BucketIAMMember": 4,  # notebook 2 buckets + trainer 2 buckets
+    "mlplat:gcp:AutoscalingGroup": 1,
+    "mlplat:gcp:Budget": 1,
+    "mlplat:gcp:Cluster": 1,
+    "mlplat:gcp:EncryptionKey": 1,
+    "mlplat:gcp:GpuNodePool": 2,
+    "mlplat:gcp:Network": 1,
+    "mlplat:gcp:NodeServiceAccount": 1,
+    "mlplat:gcp:Platform": 1,
+    "mlplat:gcp:TieredBucket": 3,
+    "mlplat:gcp:WorkloadIdentity": 2,
+}
+EXPECTED_PROD = {
+    **EXPECTED_DEV,
+    "gcp:container/nodePool:NodePool": 4,  # system + train + eval + serve
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": 4,  # 3 agents + server keyAccess decrypt
+    "gcp:storage/bucket:Bucket": 4,  # 3 + the access-log bucket (confidential data)
+    "gcp:storage/bucketIAMMember:BucketIAMMember": 5,  # trainer 3 + server 1 + log delivery 1
+    "mlplat:gcp:GpuNodePool": 3,
+    "mlplat:gcp:TieredBucket": 4,
+}
+
+
+@pytest.mark.parametrize(("stack", "expected"), [("gcp-dev", EXPECTED_DEV), ("gcp-prod", EXPECTED_PROD)])
+def test_exact_resource_counts(gcp_graphs: dict[str, ResourceGraph], stack: str, expected: dict[str, int]) -> None:
+    assert dict(Counter(r.type for r in gcp_graphs[stack].resources)) == expected
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_every_child_has_a_component_parent(gcp_graphs: dict[str, ResourceGraph], stack: str) -> None:
+    graph = gcp_graphs[stack]
+    for r in graph.resources:
+        if r.type != "mlplat:gcp:Platform":
+            assert r.parent is not None and graph.by_urn()[r.parent].type.startswith("mlplat:gcp:"), r.urn
+
+
+def _key_id(graph: ResourceGraph) -> str:
+    key = of_type(graph, "gcp:kms/cryptoKey:CryptoKey")[0]
+    assert key.id and key.id.startswith(f"projects/{PROJECT}/locations/europe-west4/keyRings/")
+    return key.id
+
+
+def _node_email(graph: ResourceGraph, stack: str) -> str:
+    return f"{service_account_id(stack, 'nodes')}@{PROJECT}.iam.gserviceaccount.com"
+
+
+def _pool(graph: ResourceGraph, name: str) -> ResourceRecord:
+    return next(r for r in of_type(graph, NODE_POOL) if r.name == f"{name}-np")
+
+
+# -- GPU pools ---------------------------------------------------------------------------
+# Hand-written from the catalog: neutral accelerator x count -> machine, accelerator type.
+GPU_SHAPES = {
+    "dev-gpu": ("n1-standard-8", "nvidia-tesla-t4", 1),
+    "dev-l4": ("g2-standard-8", "nvidia-l4", 1),
+    "train": ("a2-ultragpu-8g", "nvidia-a100-80gb", 8),
+    "eval": ("g2-standard-8", "nvidia-l4", 1),
+    "serve": ("g2-standard-8", "nvidia-l4", 1),
+}
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gpu_pools_attach_catalog_accelerators_with_gke_installed_drivers(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
+    assert bp.gpu_pools
+    for spec in bp.gpu_pools:
+        config = _pool(graph, spec.name).inputs["nodeConfig"]
+        machine, accelerator, count = GPU_SHAPES[spec.name]
+        assert config["machineType"] == machine
+        assert config["guestAccelerators"] == [
+            {"type": accelerator, "count": count, "gpuDriverInstallationConfig": {"gpuDriverVersion": "DEFAULT"}}
+        ]
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gpu_pools_spot_scaling_taints_and_labels_follow_the_blueprint(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
+    effects = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
+    for spec in bp.gpu_pools:
+        pool = _pool(graph, spec.name)
+        config = pool.inputs["nodeConfig"]
+        assert config["spot"] is (spec.capacity == "spot"), spec.name
+        assert pool.inputs["autoscaling"] == {
+            "totalMinNodeCount": spec.min_nodes,
+            "totalMaxNodeCount": spec.max_nodes,
+            "locationPolicy": "ANY",
+        }
+        assert pool.inputs["initialNodeCount"] == -(-spec.min_nodes // 3)  # per zone, 3 zones
+        assert pool.ignore_changes == ("initialNodeCount",)
+        # GKE taints GPU nodes nvidia.com/gpu=present itself; ours matches it.
+        want = [
+            {"key": t.key, "value": "present" if t.key == "nvidia.com/gpu" else t.value, "effect": effects[t.effect]}
+            for t in spec.taints
+        ]
+        assert config["taints"] == want
+        assert config["labels"] == {
+            **spec.labels,
+            "mlplat/pool": spec.name,
+            "mlplat/workload": spec.workload,
+            "mlplat/accelerator": spec.accelerator,
+            "mlplat/capacity": spec.capacity,
+        }
+        assert config["diskSizeGb"] == spec.disk_size_gib
+
+
+def test_prod_pools_spot_and_taints_as_literals(gcp_graphs: dict[str, ResourceGraph]) -> None:
+    """The checks above against the blueprint, pinned to literal values once."""
+    graph = gcp_graphs["gcp-prod"]
+    configs = {name: _pool(graph, name).inputs["nodeConfig"] for name in ("train", "eval", "serve")}
+    assert {n: c["spot"] for n, c in configs.items()} == {"train": True, "eval": True, "serve": False}
+    assert configs["serve"]["taints"] == [
+        {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"},
+        {"key": "workload", "value": "inference", "effect": "NO_SCHEDULE"},
+    ]
+    assert _pool(graph, "serve").inputs["autoscaling"]["totalMinNodeCount"] == 1
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_every_node_pool_is_shielded_cmek_encrypted_and_uses_the_node_account(
+    gcp_graphs: dict[str, ResourceGraph], stack: str
+) -> None:
+    graph = gcp_graphs[stack]
+    key_id, email = _key_id(graph), _node_email(graph, stack)
+    pools = of_type(graph, NODE_POOL)
+    cluster = of_type(graph, "gcp:container/cluster:Cluster")[0]
+    for config in [p.inputs["nodeConfig"] for p in pools] + [cluster.inputs["nodeConfig"]]:
+        assert config["bootDiskKmsKey"] == key_id
+        assert config["serviceAccount"] == email  # never the Compute Engine default account
+        assert config["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}
+        assert config["shieldedInstanceConfig"] == {"enableSecureBoot": True, "enableIntegrityMonitoring": True}
+        assert config["oauthScopes"] == ["https://www.googleapis.com/auth/cloud-platform"]
+    system = next(p for p in pools if p.name == "cluster-system")
+    assert system.inputs["nodeConfig"]["spot"] is False
+    assert "guestAccelerators" not in system.inputs["nodeConfig"]
+    assert system.inputs["autoscaling"]["locationPolicy"] == "BALANCED"
+    assert all(p.inputs["cluster"] == cluster.id for p in pools)
+
+
+def test_system_pool_bounds_follow_the_blueprint(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint]
+) -> None:
+    for stack, (lo, hi) in (("gcp-dev", (2, 3)), ("gcp-prod", (2, 4))):
+        system = next(p for p in of_type(gcp_graphs[stack], NODE_POOL) if p.name == "cluster-system")
+        auto = system.inputs["autoscaling"]
+        assert (auto["totalMinNodeCount"], auto["totalMaxNodeCount"]) == (lo, hi), stack
+        assert system.inputs["initialNodeCount"] == 1  # per zone: 3 nodes >= the minimum of 2
+        assert system.inputs["nodeConfig"]["machineType"] == gcp_blueprints[stack].cluster.system_pool.instance_type
+
+
+# -- cluster -----------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_cluster_is_private_with_workload_identity_shielded_and_cmek_secrets(
+    gcp_graphs: dict[str, ResourceGraph], stack: str
+) -> None:
+    graph = gcp_graphs[stack]
+    gke = of_type(graph, "gcp:container/cluster:Cluster")[0]
+    i = gke.inputs
+    assert i["name"] == f"ml-platform-{stack}"
+    assert i["location"] == "europe-west4"  # regional
+    assert i["removeDefaultNodePool"] is True
+    assert i["privateClusterConfig"] == {
+        "enablePrivateNodes": True,
+        "enablePrivateEndpoint": True,  # both stacks ask for a private endpoint
+        "masterIpv4CidrBlock": "172.16.0.0/28",
+    }
+    assert i["masterAuthorizedNetworksConfig"] == {
+        "cidrBlocks": [{"cidrBlock": "10.0.0.0/18", "displayName": "nodes subnet"}],
+        "gcpPublicCidrsAccessEnabled": False,
+    }
+    assert i["masterAuth"] == {"clientCertificateConfig": {"issueClientCertificate": False}}
+    assert i["enableLegacyAbac"] is False
+    assert i["workloadIdentityConfig"] == {"workloadPool": f"{PROJECT}.svc.id.goog"}
+    assert i["enableShieldedNodes"] is True
+    assert i["databaseEncryption"] == {"state": "ENCRYPTED", "keyName": _key_id(graph)}
+    assert i["datapathProvider"] == "ADVANCED_DATAPATH"
+    assert i["networkingMode"] == "VPC_NATIVE"
+    assert i["ipAllocationPolicy"] == {"clusterSecondaryRangeName": "pods", "servicesSecondaryRangeName": "services"}
+    assert i["loggingConfig"] == {"enableComponents": ["SYSTEM_COMPONENTS", "WORKLOADS"]}
+    assert i["monitoringConfig"]["enableComponents"] == ["SYSTEM_COMPONENTS"]
+    assert i["costManagementConfig"] == {"enabled": True}
+    assert i["minMasterVersion"] == "1.33"
+    assert gke.outputs["endpoint"] == "172.16.0.2"  # the private endpoint
+    # The GKE agent may use the key before etcd encryption is turned on.
+    grants = {g.inputs["member"]: g.urn for g in of_type(graph, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")}
+    assert grants[GKE_AGENT] in gke.dependencies and grants[COMPUTE_AGENT] in gke.dependencies
+
+
+def test_prod_cluster_is_deletion_protected_on_the_stable_channel_dev_is_not(
+    gcp_graphs: dict[str, ResourceGraph],
+) -> None:
+    for stack, protected, channel in (("gcp-prod", True, "STABLE"), ("gcp-dev", False, "REGULAR")):
+        gke = of_type(gcp_graphs[stack], "gcp:container/cluster:Cluster")[0]
+        assert gke.inputs["deletionProtection"] is protected, stack
+        assert gke.inputs["releaseChannel"] == {"channel": channel}, stack
+
+
+def test_kubeconfig_uses_the_gke_auth_plugin_and_no_stored_credentials() -> None:
+    doc = json.loads(kubeconfig("c", "172.16.0.2", "Q0E="))
+    assert doc["clusters"][0]["cluster"] == {"server": "https://172.16.0.2", "certificate-authority-data": "Q0E="}
+    user = doc["users"][0]["user"]
+    assert set(user) == {"exec"} and user["exec"]["command"] == "gke-gcloud-auth-plugin"
+
+
+# -- buckets -----------------------------------------------------------------------------
+GCS_CLASSES = {"infrequent": "NEARLINE", "cold": "COLDLINE", "archive": "ARCHIVE"}
+
+
+def _bucket(graph: ResourceGraph, name: str) -> ResourceRecord:
+    return next(r for r in of_type(graph, BUCKET) if parent_name(graph, r) == name)
+
+
+def _rules(bucket: ResourceRecord, action: str) -> list[dict[str, Any]]:
+    return [r["condition"] for r in bucket.inputs["lifecycleRules"] if r["action"]["type"] == action]
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_buckets_are_private_cmek_versioned_and_soft_deleting(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
+    key_id = _key_id(graph)
+    agent_grant = next(
+        g for g in of_type(graph, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember") if g.inputs["member"] == GCS_AGENT
+    )
+    assert agent_grant.inputs["role"] == ENCRYPTER_DECRYPTER and agent_grant.inputs["cryptoKeyId"] == key_id
+    buckets = of_type(graph, BUCKET)
+    assert len(buckets) == len(bp.buckets) + (1 if bp.is_prod else 0)
+    for b in buckets:
+        i = b.inputs
+        assert i["uniformBucketLevelAccess"] is True, b.name
+        assert i["publicAccessPrevention"] == "enforced", b.name
+        assert i["encryption"] == {"defaultKmsKeyName": key_id}, b.name
+        assert i["versioning"] == {"enabled": True}, b.name
+        assert i["forceDestroy"] is False, b.name
+        assert i["softDeletePolicy"] == {"retentionDurationSeconds": 7 * 86400}, b.name
+        assert i["location"] == "EUROPE-WEST4"
+        assert agent_grant.urn in b.dependencies, b.name  # the GCS agent can use the key first
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_bucket_lifecycle_tiers_noncurrent_deletion_and_expiry_follow_the_blueprint(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
+    for spec in bp.buckets:
+        bucket = _bucket(graph, spec.name)
+        tiers = [
+            (r["action"]["storageClass"], r["condition"]["age"], r["condition"]["withState"])
+            for r in bucket.inputs["lifecycleRules"]
+            if r["action"]["type"] == "SetStorageClass"
+        ]
+        assert tiers == [(GCS_CLASSES[t.storage_class], t.after_days, "LIVE") for t in spec.tiers], spec.name
+        noncurrent = [c for c in _rules(bucket, "Delete") if c.get("withState") == "ARCHIVED"]
+        assert noncurrent == (
+            [{"daysSinceNoncurrentTime": spec.noncurrent_version_expire_days, "withState": "ARCHIVED"}]
+            if spec.versioning
+            else []
+        ), spec.name
+        expiry = [c["age"] for c in _rules(bucket, "Delete") if c.get("withState") == "LIVE"]
+        assert expiry == ([spec.expire_after_days] if spec.expire_after_days else []), spec.name
+        assert _rules(bucket, "AbortIncompleteMultipartUpload") == [{"age": 7}]
+
+
+def test_lifecycle_literals_for_the_prod_datasets_and_checkpoints(gcp_graphs: dict[str, ResourceGraph]) -> None:
+    graph = gcp_graphs["gcp-prod"]
+    datasets = [r for r in _bucket(graph, "datasets").inputs["lifecycleRules"] if r["action"]["type"] != "Delete"]
+    assert [(r["action"].get("storageClass"), r["condition"]) for r in datasets] == [
+        ("NEARLINE", {"age": 30, "matchesStorageClasses": ["STANDARD"], "withState": "LIVE"}),
+        ("ARCHIVE", {"age": 180, "matchesStorageClasses": ["STANDARD", "NEARLINE"], "withState": "LIVE"}),
+        (None, {"age": 7}),
+    ]
+    checkpoints = _rules(_bucket(graph, "checkpoints"), "Delete")
+    assert checkpoints == [
+        {"daysSinceNoncurrentTime": 7, "withState": "ARCHIVED"},
+        {"age": 120, "withState": "LIVE"},
+    ]
+
+
+def test_confidential_prod_buckets_log_to_the_log_bucket_dev_does_not(gcp_graphs: dict[str, ResourceGraph]) -> None:
+    graph = gcp_graphs["gcp-prod"]
+    log_bucket = _bucket(graph, "access-logs")
+    assert "logging" not in log_bucket.inputs
+    data = [b for b in of_type(graph, BUCKET) if b.urn != log_bucket.urn]
+    assert sorted(b.inputs["logging"]["logObjectPrefix"] for b in data) == ["checkpoints", "datasets", "models"]
+    assert {b.inputs["logging"]["logBucket"] for b in data} == {log_bucket.outputs["name"]}
+    delivery = [
+        m
+        for m in of_type(graph, "gcp:storage/bucketIAMMember:BucketIAMMember")
+        if m.inputs["member"] == "group:cloud-storage-analytics@google.com"
+    ]
+    assert [(m.inputs["bucket"], m.inputs["role"]) for m in delivery] == [
+        (log_bucket.outputs["name"], "roles/storage.objectCreator")
+    ]
+    assert all("logging" not in b.inputs for b in of_type(gcp_graphs["gcp-dev"], BUCKET))  # internal data
+
+
+def test_prod_buckets_and_keys_are_protected_dev_ones_are_not(gcp_graphs: dict[str, ResourceGraph]) -> None:
+    data_types = (BUCKET, "gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey")
+    for stack, expected in (("gcp-prod", True), ("gcp-dev", False)):
+        data = [r for t in data_types for r in of_type(gcp_graphs[stack], t)]
+        assert len(data) == (6 if expected else 5)
+        assert {(r.protect, r.retain_on_delete) for r in data} == {(expected, expected)}, stack
+
+
+# -- key ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_key_rotates_every_90_days_and_only_service_agents_and_grants_use_it(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
+    key = of_type(graph, "gcp:kms/cryptoKey:CryptoKey")[0]
+    assert key.inputs["rotationPeriod"] == "7776000s"  # 90 days
+    assert key.inputs["destroyScheduledDuration"] == f"{bp.encryption.deletion_window_days * 86400}s"
+    assert key.inputs["purpose"] == "ENCRYPT_DECRYPT"
+    assert key.inputs["keyRing"] == of_type(graph, "gcp:kms/keyRing:KeyRing")[0].id
+    grants = {
+        (g.inputs["member"], g.inputs["role"]) for g in of_type(graph, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+    }
+    want = {(GCS_AGENT, ENCRYPTER_DECRYPTER), (GKE_AGENT, ENCRYPTER_DECRYPTER), (COMPUTE_AGENT, ENCRYPTER_DECRYPTER)}
+    if bp.is_prod:  # server: keyAccess decrypt
+        want.add(
+            (
+                f"serviceAccount:{service_account_id(stack, 'wl', 'server')}@{PROJECT}.iam.gserviceaccount.com",
+                "roles/cloudkms.cryptoKeyDecrypter",
+            )
+        )
+    assert grants == want
+
+
+def test_rotation_beyond_90_days_is_refused_before_anything_is_created() -> None:
+    with pytest.raises(ValueError, match=r"encryption.rotationDays: must be 2-90 on GCP \(got 365\)"):
+        EncryptionKey("k", EncryptionKeyArgs(region="europe-west4", rotation_days=365))
+
+
+# -- IAM ---------------------------------------------------------------------------------
+def _member(stack: str, kind: str, name: str = "") -> str:
+    return f"serviceAccount:{service_account_id(stack, kind, name)}@{PROJECT}.iam.gserviceaccount.com"
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_workloads_get_bucket_level_roles_only_for_their_buckets(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
+    names = {parent_name(graph, b): b.outputs["name"] for b in of_type(graph, BUCKET)}
+    roles = {"read": "roles/storage.objectViewer", "readwrite": "roles/storage.objectUser"}
+    got = {
+        (m.inputs["bucket"], m.inputs["role"], m.inputs["member"])
+        for m in of_type(graph, "gcp:storage/bucketIAMMember:BucketIAMMember")
+        if m.inputs["member"].startswith("serviceAccount:")
+    }
+    want = {
+        (names[bucket], roles[access], _member(stack, "wl", w.name))
+        for w in bp.workloads
+        for bucket, access in w.buckets.items()
+    }
+    assert got == want
+    workload_members = {_member(stack, "wl", w.name) for w in bp.workloads}
+    project_members = {m.inputs["member"] for m in of_type(graph, "gcp:projects/iAMMember:IAMMember")}
+    assert not project_members & workload_members  # no project-level role for any workload
+    assert project_members == {_member(stack, "nodes")} | {_member(stack, "vm", g.name) for g in bp.autoscaling_groups}
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_workload_identity_binds_each_google_account_to_its_kubernetes_account(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
+    accounts = {parent_name(graph, a): a for a in of_type(graph, "gcp:serviceaccount/account:Account")}
+    gke = of_type(graph, "gcp:container/cluster:Cluster")[0]
+    bindings = of_type(graph, "gcp:serviceaccount/iAMMember:IAMMember")
+    got = {(b.inputs["serviceAccountId"], b.inputs["role"], b.inputs["member"]) for b in bindings}
+    want = {
+        (
+            accounts[w.name].outputs["name"],
+            "roles/iam.workloadIdentityUser",
+            f"serviceAccount:{PROJECT}.svc.id.goog[{w.namespace}/{w.service_account}]",
+        )
+        for w in bp.workloads
+    }
+    assert got == want
+    assert all(gke.urn in b.dependencies for b in bindings)  # the identity pool exists by then
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_no_basic_roles_and_no_public_members(gcp_graphs: dict[str, ResourceGraph], stack: str) -> None:
+    members = [m for t in IAM_MEMBER_TYPES for m in of_type(gcp_graphs[stack], t)]
+    assert len(members) >= 16
+    for m in members:
+        assert m.inputs["role"] not in BASIC_ROLES, m.urn
+        assert m.inputs["member"] not in ("allUsers", "allAuthenticatedUsers"), m.urn
+    node_roles = sorted(m.inputs["role"] for m in members if parent_name(gcp_graphs[stack], m) == "nodes")
+    assert node_roles == [
+        "roles/artifactregistry.reader",
+        "roles/logging.logWriter",
+        "roles/monitoring.metricWriter",
+        "roles/monitoring.viewer",
+        "roles/stackdriver.resourceMetadata.writer",
+    ]
+
+
+def test_service_account_ids_and_cluster_names_fit_gcp_limits() -> None:
+    pattern = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    assert service_account_id("gcp-prod", "wl", "trainer") == "mlp-gcp-prod-wl-trainer"
+    long_id = service_account_id("a-very-long-stack-name", "wl", "a-very-long-workload-name")
+    assert pattern.match(long_id) and len(long_id) == 30
+    assert long_id != service_account_id("a-very-long-stack-name", "wl", "a-very-long-workload-name2")
+    assert cluster_name("ml-platform", "gcp-prod") == "ml-platform-gcp-prod"
+    assert len(cluster_name("x" * 50, "Prod_1")) == 40
+
+
+# -- autoscaling group -------------------------------------------------------------------
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_vm_group_is_spot_shielded_cmek_without_external_ip(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, spec = gcp_graphs[stack], gcp_blueprints[stack].autoscaling_groups[0]
+    template = of_type(graph, "gcp:compute/instanceTemplate:InstanceTemplate")[0]
+    i = template.inputs
+    assert i["machineType"] == spec.instance_types[0] == "n2-standard-8"
+    assert [set(nic) for nic in i["networkInterfaces"]] == [{"subnetwork"}]  # no accessConfigs: no public IP
+    assert i["scheduling"] == {
+        "provisioningModel": "SPOT",
+        "preemptible": True,
+        "automaticRestart": False,
+        "onHostMaintenance": "TERMINATE",
+        "instanceTerminationAction": "DELETE",
+    }
+    assert i["disks"][0]["diskEncryptionKey"] == {"kmsKeySelfLink": _key_id(graph)}
+    assert i["disks"][0]["diskSizeGb"] == spec.disk_size_gib
+    assert i["shieldedInstanceConfig"] == {
+        "enableSecureBoot": True,
+        "enableVtpm": True,
+        "enableIntegrityMonitoring": True,
+    }
+    assert (
+        i["serviceAccount"]["email"]
+        == f"{service_account_id(stack, 'vm', spec.name)}@{PROJECT}.iam.gserviceaccount.com"
+    )
+    assert i["metadata"] == {"enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE"}
+    mig = of_type(graph, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")[0]
+    assert mig.inputs["versions"] == [{"instanceTemplate": template.outputs["selfLinkUnique"]}]
+    assert mig.inputs["distributionPolicyTargetShape"] == "ANY"
+    assert "targetSize" not in mig.inputs and mig.ignore_changes == ("targetSize",)
+    scaler = of_type(graph, "gcp:compute/regionAutoscaler:RegionAutoscaler")[0]
+    assert scaler.inputs["target"] == mig.id
+    policy = scaler.inputs["autoscalingPolicy"]
+    assert (policy["minReplicas"], policy["maxReplicas"]) == (spec.min_size, spec.max_size)
+    assert policy["cpuUtilization"] == {"target": spec.target_cpu_utilization / 100}
+
+
+def test_a_partly_spot_group_is_refused_with_what_to_set() -> None:
+    def group(spot_percentage: int) -> GroupSpec:
+        return GroupSpec(
+            name="mix",
+            instance_types=("n2-standard-8",),
+            max_size=4,
+            expected_average_size=1.0,
+            spot_percentage=spot_percentage,
+        )
+
+    assert is_spot(group(100)) is True
+    assert is_spot(group(0)) is False
+    with pytest.raises(ValueError, match=r"autoscalingGroups\[mix\]: .*all spot or all on-demand.*spotPercentage 60"):
+        is_spot(group(60))
+
+
+# -- network -----------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_network_is_private_with_google_access_flow_logs_and_nat(
+    gcp_graphs: dict[str, ResourceGraph], stack: str
+) -> None:
+    graph = gcp_graphs[stack]
+    vpc = of_type(graph, "gcp:compute/network:Network")[0]
+    assert vpc.inputs["autoCreateSubnetworks"] is False
+    subnet = of_type(graph, "gcp:compute/subnetwork:Subnetwork")[0]
+    assert subnet.inputs["network"] == vpc.id
+    assert subnet.inputs["ipCidrRange"] == "10.0.0.0/18"
+    assert subnet.inputs["privateIpGoogleAccess"] is True
+    assert subnet.inputs["secondaryIpRanges"] == [
+        {"rangeName": "pods", "ipCidrRange": "10.0.128.0/17"},
+        {"rangeName": "services", "ipCidrRange": "10.0.64.0/19"},
+    ]
+    assert subnet.inputs["logConfig"]["metadata"] == "INCLUDE_ALL_METADATA"
+    nat = of_type(graph, "gcp:compute/routerNat:RouterNat")[0]
+    assert nat.inputs["subnetworks"] == [{"name": subnet.id, "sourceIpRangesToNats": ["ALL_IP_RANGES"]}]
+    assert nat.inputs["logConfig"] == {"enable": True, "filter": "ERRORS_ONLY"}
+    # Nothing that opens the network: no firewall rule, no reserved external address.
+    assert not [r for r in graph.resources if r.type.startswith(("gcp:compute/firewall", "gcp:compute/address"))]
+
+
+# -- budget ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("stack", "units"), [("gcp-dev", "375"), ("gcp-prod", "60000")])
+def test_budget_thresholds_filter_and_email_channels(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str, units: str
+) -> None:
+    graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
+    budget = of_type(graph, "gcp:billing/budget:Budget")[0]
+    i = budget.inputs
+    assert i["billingAccount"] == "000000-000000-000000"
+    assert i["amount"] == {"specifiedAmount": {"currencyCode": "USD", "units": units, "nanos": 0}}
+    assert i["budgetFilter"]["projects"] == [f"projects/{PROJECT_NUMBER}"]
+    assert i["budgetFilter"]["labels"] == {"ml-platform-stack": stack}
+    assert i["thresholdRules"] == [
+        {"thresholdPercent": 0.5, "spendBasis": "CURRENT_SPEND"},
+        {"thresholdPercent": 0.8, "spendBasis": "CURRENT_SPEND"},
+        {"thresholdPercent": 1.0, "spendBasis": "CURRENT_SPEND"},
+        {"thresholdPercent": 1.0, "spendBasis": "FORECASTED_SPEND"},
+    ]
+    assert len(bp.budget.alerts) == 4
+    channels = of_type(graph, "gcp:monitoring/notificationChannel:NotificationChannel")
+    assert i["allUpdatesRule"]["monitoringNotificationChannels"] == [c.id for c in channels]
+    assert [(c.inputs["type"], c.inputs["labels"]) for c in channels] == [
+        ("email", {"email_address": e}) for e in bp.budget.contacts
+    ]
+
+
+# -- labels ------------------------------------------------------------------------------
+LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+
+
+def _labels(r: ResourceRecord) -> dict[str, str] | None:
+    if r.type == "gcp:monitoring/notificationChannel:NotificationChannel":
+        return dict(r.inputs["userLabels"])  # `labels` is the channel's configuration
+    params = resource_parameters(r.type)
+    if "labels" in params:
+        return dict(r.inputs["labels"])
+    if "resource_labels" in params:
+        return dict(r.inputs["resourceLabels"])
+    return None
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_every_labellable_resource_has_the_cost_labels_sanitised(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
+    labelled = {r.urn: labels for r in graph.resources if r.custom and (labels := _labels(r)) is not None}
+    # buckets, key, cluster, instance template, notification channel
+    assert len(labelled) == len(of_type(graph, BUCKET)) + 4
+    for urn, labels in labelled.items():
+        assert set(REQUIRED_TAG_KEYS) <= set(labels), urn
+        assert all(LABEL_KEY.match(k) and LABEL_VALUE.match(v) for k, v in labels.items()), (urn, labels)
+        assert labels["owner"] == "ml-platform_example_com"  # ml-platform@example.com, sanitised
+        assert labels["cost-center"] == "ml-research" and labels["environment"] == bp.environment
+        assert labels["ml-platform-stack"] == stack
+        for key, value in bp.tags.items():
+            assert labels[key] == value
+    assert {_bucket(graph, b.name).inputs["labels"]["mlplat-purpose"] for b in bp.buckets} == {
+        b.purpose for b in bp.buckets
+    }
