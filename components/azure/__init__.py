@@ -1,0 +1,1 @@
+"""Azure implementation of the ML platform components (`mlplat:azure:<Type>`)."""

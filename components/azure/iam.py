@@ -1,0 +1,87 @@
+"""Workload identities: one user-assigned managed identity per blueprint workload, federated
+with the AKS OIDC issuer for exactly its namespace/service account (Entra Workload ID), so a
+pod gets Entra tokens without any secret. Permissions come only from grants, as role
+assignments at the narrowest scope (`TieredBucket.grant_read/grant_write` on one container,
+`grant_key` on the one key): never Owner, Contributor or a subscription-wide role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import managedidentity
+
+from components.azure import roles
+from components.azure.placement import Placement
+from components.azure.sdk import resource_kwargs
+
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkloadIdentityArgs:
+    placement: Placement
+    namespace: str
+    service_account: str
+
+
+def service_account_subject(namespace: str, service_account: str) -> str:
+    return f"system:serviceaccount:{namespace}:{service_account}"
+
+
+class WorkloadIdentity(pulumi.ComponentResource):
+    """A managed identity a pod uses through workload identity. Federate it with the cluster
+    with `bind(issuer_url)` once the cluster exists; add permissions with grants. Pods opt in
+    with the `azure.workload.identity/use: "true"` label and the service account annotation
+    `azure.workload.identity/client-id: <client_id>`."""
+
+    identity: managedidentity.UserAssignedIdentity
+    client_id: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlplat:azure:WorkloadIdentity", name, None, opts)
+        self._name = name
+        self._args = args
+        self.identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity",
+            managedidentity.UserAssignedIdentityArgs(
+                resource_group_name=args.placement.resource_group_name, location=args.placement.location
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.client_id = self.identity.client_id
+        self.principal_id = self.identity.principal_id
+        self.register_outputs({"clientId": self.client_id, "principalId": self.principal_id})
+
+    def bind(self, issuer_url: pulumi.Input[str]) -> managedidentity.FederatedIdentityCredential:
+        return managedidentity.FederatedIdentityCredential(
+            f"{self._name}-federation",
+            **resource_kwargs(
+                managedidentity.FederatedIdentityCredentialArgs(
+                    resource_group_name=self._args.placement.resource_group_name,
+                    resource_name=self.identity.name,
+                    issuer=issuer_url,
+                    subject=service_account_subject(self._args.namespace, self._args.service_account),
+                    audiences=[TOKEN_EXCHANGE_AUDIENCE],
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def add_role(self, suffix: str, role: roles.BuiltInRole, scope: pulumi.Input[str], description: str) -> None:
+        roles.assign_role(
+            f"{self._name}-{suffix}",
+            role=role,
+            scope=scope,
+            principal_id=self.principal_id,
+            subscription_id=self._args.placement.subscription_id,
+            description=f"{self._args.namespace}/{self._args.service_account}: {description}",
+            parent=self,
+        )
+
+
+def grant_key(identity: WorkloadIdentity, key_id: pulumi.Input[str], access: str) -> None:
+    """Direct key use for application-level encryption (`keyAccess` in the blueprint). Azure
+    has no decrypt-only built-in role: both levels get Key Vault Crypto User on this key."""
+    identity.add_role("key", roles.KEY_VAULT_CRYPTO_USER, key_id, f"key use ({access})")
