@@ -49,9 +49,33 @@ def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> I
         yield from _gpu_pools(raw, cloud, cat)
         yield from _autoscaling_groups(raw, cloud, cat)
         yield from _buckets(raw, cloud, cat)
+        yield from _cloud_limits(raw, cloud)
     yield from _network(raw)
     yield from _workloads(raw)
     yield from _budget(raw)
+
+
+GCP_MAX_ROTATION_DAYS = 90  # Cloud KMS allows longer, but our policy (and CIS GCP 1.10) caps it
+
+
+def _cloud_limits(raw: dict[str, Any], cloud: Cloud) -> Iterator[Problem]:
+    """Settings one cloud cannot honour, caught here rather than at deploy time."""
+    if cloud != "gcp":
+        return
+    enc = raw.get("encryption")
+    days = _int(enc.get("rotationDays")) if isinstance(enc, dict) else None
+    if days is not None and days > GCP_MAX_ROTATION_DAYS:
+        yield "$.encryption.rotationDays", f"must be <= {GCP_MAX_ROTATION_DAYS} on gcp (got {days})"
+    for i, group in _items(raw, "autoscalingGroups"):
+        spot, base = _int(group.get("spotPercentage", 100)), _int(group.get("onDemandBaseCapacity", 0))
+        if spot not in (None, 0, 100):
+            # A managed instance group is all spot or all on-demand.
+            yield format_path(["autoscalingGroups", i, "spotPercentage"]), f"must be 0 or 100 on gcp (got {spot})"
+        elif spot == 100 and base:
+            yield (
+                format_path(["autoscalingGroups", i, "onDemandBaseCapacity"]),
+                (f"must be 0 when spotPercentage is 100 on gcp (got {base})"),
+            )
 
 
 def _cloud_blocks(raw: dict[str, Any], cloud: Cloud | None) -> Iterator[Problem]:

@@ -19,6 +19,7 @@ DATA_TYPES = frozenset(
         "gcp:kms/keyRing:KeyRing",
         "gcp:kms/cryptoKey:CryptoKey",
         "azure-native:storage:StorageAccount",
+        "azure-native:storage:BlobContainer",  # deleting the container deletes the data in it
         "azure-native:keyvault:Vault",
         "azure-native:keyvault:Key",
     }

@@ -55,6 +55,15 @@ def _tag_specifications(existing: list[dict[str, Any]] | None, tags: Mapping[str
     return list(specs.values())
 
 
+# Where a GCP resource keeps its resource labels, most specific first: a notification channel's
+# `labels` are its configuration (email_address) and its resource labels are `user_labels`.
+_GCP_LABEL_PROPERTIES = (("user_labels", "userLabels"), ("resource_labels", "resourceLabels"), ("labels", "labels"))
+
+
+def _gcp_label_property(params: frozenset[str]) -> str | None:
+    return next((wire for python_name, wire in _GCP_LABEL_PROPERTIES if python_name in params), None)
+
+
 def apply_tags(type_token: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any] | None:
     """The new props with tags merged, or None when the resource takes no tags."""
     params = resource_parameters(type_token)
@@ -65,10 +74,9 @@ def apply_tags(type_token: str, props: Mapping[str, Any], tags: Mapping[str, str
     if type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         out["tagSpecifications"] = _tag_specifications(props.get("tagSpecifications"), tags)
     if type_token.startswith("gcp:"):
-        key = "labels" if "labels" in params else "resource_labels" if "resource_labels" in params else None
-        if key is None:
+        wire = _gcp_label_property(params)
+        if wire is None:
             return out if out != props else None
-        wire = "labels" if key == "labels" else "resourceLabels"
         out[wire] = {**gcp_labels(tags), **(props.get(wire) or {})}
         return out
     if "tags" in params:

@@ -19,9 +19,6 @@ import pulumi_gcp as gcp
 from blueprint.model import Budget as BudgetSpec
 from components.common.tagging import STACK_TAG, gcp_labels
 
-CHANNEL_TYPE = "gcp:monitoring/notificationChannel:NotificationChannel"
-EMAIL_CHANNEL_LABELS = frozenset({"email_address"})  # an email channel's whole configuration
-
 
 @dataclass(frozen=True, kw_only=True)
 class BudgetArgs:
@@ -82,21 +79,3 @@ class Budget(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"name": budget.name})
-
-
-def channel_labels_transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
-    """Workaround until the tagging transform knows this type: a notification channel's
-    `labels` are its configuration (`email_address`), and the API rejects any other key.
-    Moves the cost labels the tagging transform merged there into `userLabels`, where a
-    channel keeps its resource labels. A no-op once tagging writes `userLabels` itself.
-    Register it after the stack transforms (it must run after tagging)."""
-    labels, user_labels = args.props.get("labels"), args.props.get("userLabels")
-    if args.type_ != CHANNEL_TYPE or not isinstance(labels, dict):
-        return None
-    moved = {k: v for k, v in labels.items() if k not in EMAIL_CHANNEL_LABELS}
-    if not moved:
-        return None
-    props = dict(args.props)
-    props["labels"] = {k: v for k, v in labels.items() if k in EMAIL_CHANNEL_LABELS}
-    props["userLabels"] = {**moved, **(user_labels if isinstance(user_labels, dict) else {})}
-    return pulumi.ResourceTransformResult(props=props, opts=args.opts)

@@ -14,7 +14,7 @@ import pulumi_gcp as gcp
 from blueprint.model import Blueprint, Bucket, Tier
 from components.common.outputs import PlatformOutputs
 from components.gcp.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
-from components.gcp.budget import Budget, BudgetArgs, channel_labels_transform
+from components.gcp.budget import Budget, BudgetArgs
 from components.gcp.cluster import Cluster, ClusterArgs
 from components.gcp.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.gcp.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
@@ -59,8 +59,6 @@ class Platform(pulumi.ComponentResource):
         gcp_project = bp.gcp_project or gcp.config.project
         if not gcp_project or not bp.gcp_billing_account:
             raise ValueError("gcp.project and gcp.billingAccount are required for cloud gcp")
-        # Registered after __main__'s stack transforms, so it runs after tagging (see budget.py).
-        pulumi.runtime.register_resource_transform(channel_labels_transform)
         super().__init__("mlplat:gcp:Platform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         number = str(gcp.organizations.get_project(project_id=gcp_project).number)

@@ -38,8 +38,6 @@ IAM_MEMBER_TYPES = (
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
 )
 NODE_POOL = "gcp:container/nodePool:NodePool"
-# pulumi_gcp warns about its own deprecated aliases when `resource_parameters` imports a module.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_gcp.*")
 BUCKET = "gcp:storage/bucket:Bucket"
 
 
