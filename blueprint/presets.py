@@ -33,7 +33,9 @@ def _first_offered(cloud: Cloud, region: str, choices: tuple[tuple[str, int], ..
     return choices[0]  # none offered: validation names the problem
 
 
-_DEFAULT_BUDGET_USD: dict[Preset, int] = {"dev": 1500, "inference": 8000, "training": 60000}
+# Monthly budgets: the preset's production figure; other environments get half. A dev stack's
+# fixed costs alone (control plane, NAT, two system nodes) are a few hundred dollars a month.
+_DEFAULT_BUDGET_USD: dict[Preset, int] = {"dev": 3000, "inference": 8000, "training": 60000}
 _BATCH_TYPES: dict[Cloud, list[str]] = {
     "aws": ["m6i.2xlarge", "m7i.2xlarge", "m5.2xlarge"],
     "gcp": ["n2-standard-8"],
@@ -80,7 +82,7 @@ def build_preset(
         "buckets": _buckets(preset),
         "workloads": _workloads(preset),
         "budget": {
-            "monthlyLimitUsd": monthly_budget_usd or _DEFAULT_BUDGET_USD[preset] * (1 if prod else 0.25),
+            "monthlyLimitUsd": monthly_budget_usd or _DEFAULT_BUDGET_USD[preset] * (1 if prod else 0.5),
             "alerts": [
                 {"thresholdPercent": 50, "type": "actual"},
                 {"thresholdPercent": 80, "type": "actual"},

@@ -16,7 +16,8 @@ from typing import Any
 from blueprint.engine.analyzer import PackError, analyze
 from blueprint.engine.locate import blueprint_lines
 from blueprint.engine.model import ResourceGraph
-from blueprint.engine.reports import CheckReport, StackResult
+from blueprint.cost import estimate
+from blueprint.engine.reports import CheckReport, CostSummary, StackResult
 from blueprint.engine.synth import SynthError, synthesize_stacks
 from blueprint.errors import BlueprintError
 from blueprint.loader import StackFile, load_stack_file
@@ -57,6 +58,7 @@ def run_check(
             analysis = analyze(options.pack_dir, graph, policy_config=configs[sf.name], timeout=options.timeout)
         except PackError as exc:
             raise CheckError([f"{sf.name}: {exc}"]) from None
+        est = estimate(graph, sf.blueprint)
         result = StackResult(
             stack=sf.name,
             stack_file=project.display(sf.path),
@@ -65,6 +67,7 @@ def run_check(
             resources=len(graph.resources),
             analysis=analysis,
             lines=blueprint_lines(graph, sf),
+            cost=CostSummary(expected_usd=est.expected_usd, high_usd=est.high_usd, budget_usd=est.budget_usd),
         )
         counts = result.counts()
         progress(

@@ -574,7 +574,7 @@ def test_network_is_private_with_google_access_flow_logs_and_nat(
 
 
 # -- budget ------------------------------------------------------------------------------
-@pytest.mark.parametrize(("stack", "units"), [("gcp-dev", "375"), ("gcp-prod", "60000")])
+@pytest.mark.parametrize(("stack", "units"), [("gcp-dev", "1500"), ("gcp-prod", "60000")])
 def test_budget_thresholds_filter_and_email_channels(
     gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str, units: str
 ) -> None:

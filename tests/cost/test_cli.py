@@ -66,7 +66,7 @@ def test_json_contract(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert {"stack", "currency", "monthly", "budgetUsd", "items", "notes"} <= set(doc)
-    assert doc["stack"] == "aws-dev" and doc["currency"] == "USD" and doc["budgetUsd"] == 375.0
+    assert doc["stack"] == "aws-dev" and doc["currency"] == "USD" and doc["budgetUsd"] == 1500.0
     assert set(doc["monthly"]) == {"low", "expected", "high"}
     assert all(set(i) == {"urn", "type", "low", "expected", "high", "basis"} for i in doc["items"])
     assert doc["monthly"]["expected"] == pytest.approx(sum(i["expected"] for i in doc["items"]), abs=0.05)

@@ -49,7 +49,7 @@ def test_estimate_for_policy_loads_the_stack_blueprint(monkeypatch: pytest.Monke
     monkeypatch.chdir(ROOT / "policies")  # where the Pulumi CLI runs a pack
     monkeypatch.delenv("PULUMI_STACK", raising=False)
     est = estimate_for_policy(resources())
-    assert est.budget_usd == 375.0  # aws-dev budget
+    assert est.budget_usd == 1500.0  # aws-dev budget
     # m6i.large in eu-west-1 $0.107; dev-gpu expects 0.3 nodes (aws-dev), min 1 -> clamped to 1
     assert est.expected_usd == pytest.approx(1 * 0.107 * 730)
     assert est.high_usd == pytest.approx(2 * 0.107 * 730)
