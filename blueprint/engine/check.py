@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from blueprint.cost import estimate
 from blueprint.engine.analyzer import PackError, analyze
 from blueprint.engine.locate import blueprint_lines
 from blueprint.engine.model import ResourceGraph
-from blueprint.cost import estimate
 from blueprint.engine.reports import CheckReport, CostSummary, StackResult
 from blueprint.engine.synth import SynthError, synthesize_stacks
 from blueprint.errors import BlueprintError
