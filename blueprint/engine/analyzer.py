@@ -72,30 +72,60 @@ _LEVEL_SCHEMA = {"type": "string", "enum": list(_LEVEL_CODES)}
 PolicyKind = Literal["resource", "stack"]
 
 
+@dataclass
+class LaunchedPack:
+    """A pack started ahead of its analysis (while the stack is still being synthesized), so
+    its start-up overlaps synthesis. Hand it to `analyze(..., launched=...)`, or `close()` it."""
+
+    spec: PackSpec
+    running: RunningPack
+    deadline: Deadline
+    stack: str
+
+    def close(self) -> None:
+        self.running.close()
+
+
+def launch(pack_dir: Path, *, project: str, stack: str, timeout: float = 60.0) -> LaunchedPack:
+    """Start the pack for one stack and wait for its port; `timeout` bounds start-up and the
+    analysis that follows."""
+    if timeout <= 0:
+        raise ValueError(f"timeout must be positive, got {timeout}")
+    deadline = Deadline(timeout)
+    spec = read_pack_spec(Path(pack_dir))
+    return LaunchedPack(spec, start_pack(spec, project=project, stack=stack, deadline=deadline), deadline, stack)
+
+
 def analyze(
     pack_dir: Path,
     graph: ResourceGraph,
     *,
     policy_config: Mapping[str, Any] | None = None,
     timeout: float = 60.0,
+    launched: LaunchedPack | None = None,
 ) -> AnalysisResult:
     """Run the CrossGuard pack in `pack_dir` against `graph` and return its verdict.
 
     `policy_config` is the parsed JSON of a `--policy-pack-config` file. `timeout` bounds the
-    whole run (start-up and every call). Raises PackError whenever the pack cannot deliver a
+    whole run (start-up and every call). `launched`: a pack already started for this stack by
+    `launch` (its own timeout applies). Raises PackError whenever the pack cannot deliver a
     complete verdict; the pack process is always killed before returning.
     """
-    if timeout <= 0:
-        raise ValueError(f"timeout must be positive, got {timeout}")
-    deadline = Deadline(timeout)
-    spec = read_pack_spec(Path(pack_dir))
-    requested = _parse_policy_config(spec.label, policy_config)
-    running = start_pack(spec, project=graph.project, stack=graph.stack, deadline=deadline)
+    try:  # a malformed config is rejected before any pack process starts
+        spec = launched.spec if launched else read_pack_spec(Path(pack_dir))
+        requested = _parse_policy_config(spec.label, policy_config)
+        pack = launched or launch(pack_dir, project=graph.project, stack=graph.stack, timeout=timeout)
+    except BaseException:
+        if launched is not None:
+            launched.close()
+        raise
     try:
-        with _Client(running, deadline) as client:
-            return _Run(client, spec, graph, requested).execute()
+        if pack.stack != graph.stack:
+            raise ValueError(f"pack launched for {pack.stack}, asked to analyze {graph.stack}")
+        with _Client(pack.running, pack.deadline) as client:
+            return _Run(client, pack.spec, graph, requested).execute()
     finally:
-        running.close()
+        pack.close()
 
 
 # --- gRPC client ------------------------------------------------------------------------------

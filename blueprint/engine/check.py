@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from blueprint.cost import estimate
-from blueprint.engine.analyzer import PackError, analyze
+from blueprint.engine.analyzer import PackError, analyze, launch
 from blueprint.engine.locate import blueprint_lines
-from blueprint.engine.model import ResourceGraph
+from blueprint.engine.model import AnalysisResult, ResourceGraph
 from blueprint.engine.reports import CheckReport, CostSummary, StackResult
-from blueprint.engine.synth import SynthError, synthesize_stacks
+from blueprint.engine.synth import SynthError, project_name_of, synthesis_pool, synthesis_result
 from blueprint.errors import BlueprintError
 from blueprint.loader import StackFile, load_stack_file
 from blueprint.project import Project
@@ -45,48 +45,60 @@ def run_check(
 ) -> CheckReport:
     stack_files = _load_all(project, paths)
     configs = {sf.name: _policy_config(project, options, sf) for sf in stack_files}
-    progress(f"synthesizing {len(stack_files)} stack(s) with {options.jobs} job(s)")
-    graphs = synthesize_stacks(project.root, [sf.path for sf in stack_files], jobs=options.jobs)
-    failures = [str(g) for g in graphs if isinstance(g, SynthError)]
-    if failures:
-        raise CheckError(failures)
+    project_name = project_name_of(project.root)
+    progress(f"checking {len(stack_files)} stack(s), {options.jobs} at a time")
 
-    def one(pair: tuple[StackFile, ResourceGraph | SynthError]) -> StackResult:
-        sf, graph = pair
-        assert isinstance(graph, ResourceGraph)
-        try:
-            analysis = analyze(options.pack_dir, graph, policy_config=configs[sf.name], timeout=options.timeout)
-        except PackError as exc:
-            raise CheckError([f"{sf.name}: {exc}"]) from None
-        est = estimate(graph, sf.blueprint)
-        result = StackResult(
-            stack=sf.name,
-            stack_file=project.display(sf.path),
-            cloud=sf.blueprint.cloud,
-            environment=sf.blueprint.environment,
-            resources=len(graph.resources),
-            analysis=analysis,
-            lines=blueprint_lines(graph, sf),
-            cost=CostSummary(expected_usd=est.expected_usd, high_usd=est.high_usd, budget_usd=est.budget_usd),
-        )
-        counts = result.counts()
-        progress(
-            f"{sf.name}: {result.resources} resources, {counts['mandatory']} mandatory, {counts['advisory']} advisory"
-        )
-        return result
+    with synthesis_pool(project.root, jobs=options.jobs) as submit:
 
-    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        futures = [pool.submit(one, pair) for pair in zip(stack_files, graphs, strict=True)]
-        errors: list[str] = []
-        results: list[StackResult] = []
-        for future in futures:
+        def one(sf: StackFile) -> StackResult:
+            # The pack starts while its stack synthesizes: the two start-ups overlap.
+            synthesis = submit(sf.path)
             try:
-                results.append(future.result())
-            except CheckError as exc:
-                errors.extend(exc.problems)
+                launched = launch(options.pack_dir, project=project_name, stack=sf.name, timeout=options.timeout)
+            except PackError as exc:
+                synthesis.cancel()
+                raise CheckError([f"{sf.name}: {exc}"]) from None
+            graph = synthesis_result(sf.path, synthesis)
+            if isinstance(graph, SynthError):
+                launched.close()
+                raise CheckError([str(graph)])
+            try:
+                analysis = analyze(options.pack_dir, graph, policy_config=configs[sf.name], launched=launched)
+            except PackError as exc:
+                raise CheckError([f"{sf.name}: {exc}"]) from None
+            return _result(project, sf, graph, analysis, progress)
+
+        with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+            futures = [pool.submit(one, sf) for sf in stack_files]
+            errors: list[str] = []
+            results: list[StackResult] = []
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except CheckError as exc:
+                    errors.extend(exc.problems)
     if errors:
         raise CheckError(errors)
     return CheckReport(stacks=tuple(results))
+
+
+def _result(
+    project: Project, sf: StackFile, graph: ResourceGraph, analysis: AnalysisResult, progress: Callable[[str], None]
+) -> StackResult:
+    est = estimate(graph, sf.blueprint)
+    result = StackResult(
+        stack=sf.name,
+        stack_file=project.display(sf.path),
+        cloud=sf.blueprint.cloud,
+        environment=sf.blueprint.environment,
+        resources=len(graph.resources),
+        analysis=analysis,
+        lines=blueprint_lines(graph, sf),
+        cost=CostSummary(expected_usd=est.expected_usd, high_usd=est.high_usd, budget_usd=est.budget_usd),
+    )
+    counts = result.counts()
+    progress(f"{sf.name}: {result.resources} resources, {counts['mandatory']} mandatory, {counts['advisory']} advisory")
+    return result
 
 
 def _load_all(project: Project, paths: list[Path]) -> list[StackFile]:

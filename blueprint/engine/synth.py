@@ -14,8 +14,9 @@ import multiprocessing
 import os
 import runpy
 import sys
-from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -206,29 +207,39 @@ def _synthesize_file(root: str, stack_path: str) -> ResourceGraph:
     # Runs in a fresh worker process: the Pulumi runtime is global to a process.
     project_root = Path(root)
     sf = load_stack_file(Path(stack_path))
-    project = _project_name(project_root)
+    project = project_name_of(project_root)
     return synthesize(project_root / "__main__.py", project=project, stack=sf.name, config=sf.config)
 
 
-def _project_name(root: Path) -> str:
+def project_name_of(root: Path) -> str:
     doc = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
     return str(doc["name"])
+
+
+@contextmanager
+def synthesis_pool(root: Path, *, jobs: int) -> Iterator[Callable[[Path], Future[ResourceGraph]]]:
+    """A pool of fresh worker processes, `jobs` at a time, one per stack (the Pulumi runtime
+    is process-global). Yields `submit(stack_path) -> Future[ResourceGraph]`; a future raises
+    SynthError when that stack's program failed."""
+    # gRPC logs a harmless GOAWAY when the program's callback server stops; workers inherit this.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx, max_tasks_per_child=1) as pool:
+        yield lambda path: pool.submit(_synthesize_file, str(root), str(path))
+
+
+def synthesis_result(path: Path, future: Future[ResourceGraph]) -> ResourceGraph | SynthError:
+    try:
+        return future.result()
+    except SynthError as exc:
+        return exc
+    except Exception as exc:  # a crash in the worker is the stack's failure, not ours
+        return SynthError(f"{path.name}: synthesis failed: {type(exc).__name__}: {exc}")
 
 
 def synthesize_stacks(root: Path, stack_paths: list[Path], *, jobs: int) -> list[ResourceGraph | SynthError]:
     """Synthesize each stack in its own fresh process, `jobs` at a time; results in input
     order, a SynthError in place of each stack whose program failed."""
-    # gRPC logs a harmless GOAWAY when the program's callback server stops; workers inherit this.
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx, max_tasks_per_child=1) as pool:
-        futures = [pool.submit(_synthesize_file, str(root), str(p)) for p in stack_paths]
-        results: list[ResourceGraph | SynthError] = []
-        for path, future in zip(stack_paths, futures, strict=True):
-            try:
-                results.append(future.result())
-            except SynthError as exc:
-                results.append(exc)
-            except Exception as exc:  # a crash in the worker is the stack's failure, not ours
-                results.append(SynthError(f"{path.name}: synthesis failed: {type(exc).__name__}: {exc}"))
-        return results
+    with synthesis_pool(root, jobs=jobs) as submit:
+        futures = [submit(p) for p in stack_paths]
+        return [synthesis_result(p, f) for p, f in zip(stack_paths, futures, strict=True)]

@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from blueprint.cli import cli
+from blueprint.engine.analyzer import analyze, launch
+from blueprint.engine.model import ResourceGraph, ResourceRecord
 from tests.components.test_plan_cli import failing_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +132,35 @@ def test_a_failing_program_and_a_bad_config_are_errors(tmp_path: Path) -> None:
     code, _, err = mlbp("check", "aws-dev", "--policy-pack", str(PACKS / "aws-spot"), "--policy-pack-config", str(bad))
     assert code == 2
     assert err.startswith(f"{bad}: not a JSON policy pack config")
+
+
+def _one_node_group_graph() -> ResourceGraph:
+    urn = "urn:pulumi:s::ml-platform::aws:eks/nodeGroup:NodeGroup::gpu"
+    record = ResourceRecord(
+        urn=urn,
+        type="aws:eks/nodeGroup:NodeGroup",
+        name="gpu",
+        parent=None,
+        custom=True,
+        inputs={"capacityType": "ON_DEMAND"},
+    )
+    return ResourceGraph(project="ml-platform", stack="s", resources=(record,))
+
+
+def test_a_pack_launched_ahead_gives_the_same_verdict_and_is_closed() -> None:
+    graph = _one_node_group_graph()
+    direct = analyze(PACKS / "aws-spot", graph, timeout=30)
+    launched = launch(PACKS / "aws-spot", project="ml-platform", stack="s", timeout=30)
+    ahead = analyze(PACKS / "aws-spot", graph, launched=launched)
+    assert ahead.diagnostics == direct.diagnostics
+    assert [d.message for d in ahead.diagnostics] == [
+        "Every EKS node group runs on spot capacity.\ncapacity type is ON_DEMAND"
+    ]
+    assert launched.running.proc.poll() is not None  # the pack process is gone
+
+
+def test_a_pack_launched_for_another_stack_is_refused_and_closed() -> None:
+    launched = launch(PACKS / "aws-spot", project="ml-platform", stack="other", timeout=30)
+    with pytest.raises(ValueError, match="pack launched for other, asked to analyze s"):
+        analyze(PACKS / "aws-spot", _one_node_group_graph(), launched=launched)
+    assert launched.running.proc.poll() is not None
