@@ -57,6 +57,24 @@ class Cluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        # EKS envelope-encrypts secrets with the cluster role's own permissions on the key (the
+        # key policy delegates to IAM), so the role needs them before the cluster is created.
+        key_use = aws.iam.RolePolicy(
+            f"{name}-secrets-key",
+            aws.iam.RolePolicyArgs(
+                role=role.id,
+                policy=pulumi.Output.from_input(args.key_arn).apply(
+                    lambda arn: docs.document(
+                        docs.allow(
+                            "SecretsEncryption",
+                            ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:ListGrants", "kms:CreateGrant"],
+                            [arn],
+                        )
+                    )
+                ),
+            ),
+            opts=child,
+        )
         logs = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             aws.cloudwatch.LogGroupArgs(
@@ -91,7 +109,7 @@ class Cluster(pulumi.ComponentResource):
                 upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
                 deletion_protection=args.deletion_protection,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attach, logs]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attach, key_use, logs]),
         )
         system_lt = aws.ec2.LaunchTemplate(
             f"{name}-system",

@@ -17,7 +17,9 @@ class EncryptionKeyArgs:
     region: str
     rotation_days: int
     deletion_window_days: int = 30
-    user_role_arns: list[pulumi.Input[str]]  # cluster, node and workload roles
+    # Workload roles that read/write buckets encrypted with this key: named in the key policy,
+    # and only for use through S3 (direct key use comes from an IAM grant, see iam.grant_key).
+    s3_user_role_arns: list[pulumi.Input[str]]
     description: str = "ML platform data key"
 
 
@@ -29,7 +31,7 @@ class EncryptionKey(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:aws:EncryptionKey", name, None, opts)
-        policy = pulumi.Output.all(*args.user_role_arns).apply(lambda roles: key_policy(args, sorted(roles)))
+        policy = pulumi.Output.all(*args.s3_user_role_arns).apply(lambda roles: key_policy(args, sorted(roles)))
         self.key = aws.kms.Key(
             f"{name}-key",
             aws.kms.KeyArgs(
@@ -65,7 +67,20 @@ def key_policy(args: EncryptionKeyArgs, role_arns: list[str]) -> str:
             "Action": "kms:*",
             "Resource": "*",
         },
-        {"Sid": "PlatformRoles", "Effect": "Allow", "Principal": {"AWS": role_arns}, "Action": use, "Resource": "*"},
+        *(
+            [
+                {  # no broader than the bucket grants: data keys for S3 objects only
+                    "Sid": "WorkloadsThroughS3",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": role_arns},
+                    "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+                }
+            ]
+            if role_arns
+            else []
+        ),
         {  # EC2 Auto Scaling (also behind EKS managed node groups) launches CMK-encrypted volumes
             "Sid": "AutoScalingVolumes",
             "Effect": "Allow",

@@ -16,8 +16,17 @@ from blueprint.model import GpuPool
 from components.aws.launch_template import secure_launch_template_args
 
 AMI_TYPES = {"al2023": "AL2023_x86_64_NVIDIA", "bottlerocket": "BOTTLEROCKET_x86_64_NVIDIA"}
-# Bottlerocket keeps the OS on /dev/xvda and containers/images on /dev/xvdb.
-ROOT_DEVICES = {"al2023": "/dev/xvda", "bottlerocket": "/dev/xvdb"}
+# Bottlerocket keeps its OS on a small /dev/xvda and containers/images on /dev/xvdb: both
+# volumes are declared so both are encrypted with the platform key.
+BOTTLEROCKET_OS_GIB = 4
+
+
+def node_volumes(node_image: str, disk_size_gib: int) -> dict[str, int]:
+    if node_image == "bottlerocket":
+        return {"/dev/xvda": BOTTLEROCKET_OS_GIB, "/dev/xvdb": disk_size_gib}
+    return {"/dev/xvda": disk_size_gib}
+
+
 EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 CA_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 
@@ -68,7 +77,7 @@ class GpuNodePool(pulumi.ComponentResource):
             secure_launch_template_args(
                 key_arn=args.key_arn,
                 disk_size_gib=pool.disk_size_gib,
-                root_device=ROOT_DEVICES[args.node_image],
+                volumes=node_volumes(args.node_image, pool.disk_size_gib),
                 description=f"GPU pool {pool.name}",
             ),
             opts=pulumi.ResourceOptions(parent=self),

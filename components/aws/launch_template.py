@@ -14,12 +14,14 @@ def secure_launch_template_args(
     *,
     key_arn: pulumi.Input[str],
     disk_size_gib: int,
-    root_device: str = "/dev/xvda",
+    volumes: dict[str, int] | None = None,
     image_id: pulumi.Input[str] | None = None,
     instance_profile_arn: pulumi.Input[str] | None = None,
     security_group_ids: list[pulumi.Input[str]] | None = None,
     description: str,
 ) -> aws.ec2.LaunchTemplateArgs:
+    """`volumes`: device name -> GiB, every one gp3 and encrypted with the key. Default: one
+    root volume `/dev/xvda` of `disk_size_gib`."""
     interfaces = None
     if security_group_ids is not None:
         # Explicit interface so no public address is ever attached, whatever the subnet says.
@@ -42,15 +44,16 @@ def secure_launch_template_args(
         ),
         block_device_mappings=[
             aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                device_name=root_device,
+                device_name=device,
                 ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    volume_size=disk_size_gib,
+                    volume_size=size,
                     volume_type="gp3",
                     encrypted="true",
                     kms_key_id=key_arn,
                     delete_on_termination="true",
                 ),
             )
+            for device, size in (volumes or {"/dev/xvda": disk_size_gib}).items()
         ],
         monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
         iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=instance_profile_arn)

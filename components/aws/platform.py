@@ -39,7 +39,12 @@ class Platform(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlplat:aws:Platform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        account = bp.aws_account_id or aws.get_caller_identity().account_id
+        account = aws.get_caller_identity().account_id
+        if bp.aws_account_id and account != bp.aws_account_id:
+            raise pulumi.RunError(
+                f"$.aws.accountId is {bp.aws_account_id} but the credentials are for account {account}: "
+                "refusing to deploy this stack into another account"
+            )
         cat = load_catalog()
 
         node_role = NodeRole("nodes", opts=child)
@@ -56,7 +61,7 @@ class Platform(pulumi.ComponentResource):
                 region=bp.region,
                 rotation_days=bp.encryption.rotation_days,
                 deletion_window_days=bp.encryption.deletion_window_days,
-                user_role_arns=[node_role.arn, *(i.arn for i in identities.values())],
+                s3_user_role_arns=[identities[w.name].arn for w in bp.workloads if w.buckets],
             ),
             opts=child,
         )

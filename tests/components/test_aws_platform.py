@@ -8,9 +8,10 @@ from collections import Counter
 import pytest
 
 from blueprint.engine.model import ResourceGraph
+from blueprint.engine.synth import SynthError, synthesize_stacks
 from components.common.sdk import resource_parameters
 from components.common.tagging import REQUIRED_TAG_KEYS
-from tests.components.conftest import of_type, parent_name, policy_doc
+from tests.components.conftest import ROOT, of_type, parent_name, policy_doc
 
 # Written out by hand from the stacks: a changed count is a changed deployment.
 EXPECTED_DEV = {
@@ -35,7 +36,7 @@ EXPECTED_DEV = {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": 2,
     "aws:iam/instanceProfile:InstanceProfile": 1,
     "aws:iam/role:Role": 6,
-    "aws:iam/rolePolicy:RolePolicy": 5,
+    "aws:iam/rolePolicy:RolePolicy": 6,  # flow logs; cluster secrets key; notebook x2; trainer x2
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
     "aws:kms/alias:Alias": 1,
     "aws:kms/key:Key": 1,
@@ -67,7 +68,7 @@ EXPECTED_PROD = {
     "aws:ec2/subnet:Subnet": 6,
     "aws:ec2/launchTemplate:LaunchTemplate": 5,
     "aws:eks/nodeGroup:NodeGroup": 4,
-    "aws:iam/rolePolicy:RolePolicy": 6,  # flow logs; trainer x3; server models read + key decrypt
+    "aws:iam/rolePolicy:RolePolicy": 7,  # flow logs; cluster secrets key; trainer x3; server models read + key
     "aws:s3/bucket:Bucket": 4,
     "aws:s3/bucketLogging:BucketLogging": 3,  # confidential: access logs
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
@@ -156,8 +157,9 @@ def test_launch_templates_require_imdsv2_and_encrypt_with_the_platform_key(aws_g
     for lt in of_type(graph, "aws:ec2/launchTemplate:LaunchTemplate"):
         meta = lt.inputs["metadataOptions"]
         assert meta["httpTokens"] == "required" and meta["httpPutResponseHopLimit"] == 2, lt.name
-        ebs = lt.inputs["blockDeviceMappings"][0]["ebs"]
-        assert (ebs["encrypted"], ebs["kmsKeyId"], ebs["volumeType"]) == ("true", key_arn, "gp3"), lt.name
+        for mapping in lt.inputs["blockDeviceMappings"]:
+            ebs = mapping["ebs"]
+            assert (ebs["encrypted"], ebs["kmsKeyId"], ebs["volumeType"]) == ("true", key_arn, "gp3"), lt.name
         for nic in lt.inputs.get("networkInterfaces", []):
             assert nic["associatePublicIpAddress"] == "false"
 
@@ -192,14 +194,14 @@ def test_gpu_pools_taint_label_capacity_and_scale_from_zero_tags(aws_graphs, aws
 
 def test_node_image_selects_the_accelerated_ami_and_its_root_device(aws_graphs) -> None:  # type: ignore[no-untyped-def]
     graph = aws_graphs["aws-dev"]  # dev-gpu: default al2023; dev-a10g: nodeImage bottlerocket
-    for pool, ami, device in (
-        ("dev-gpu", "AL2023_x86_64_NVIDIA", "/dev/xvda"),
-        ("dev-a10g", "BOTTLEROCKET_x86_64_NVIDIA", "/dev/xvdb"),
+    for pool, ami, volumes in (
+        ("dev-gpu", "AL2023_x86_64_NVIDIA", {"/dev/xvda": 100}),
+        ("dev-a10g", "BOTTLEROCKET_x86_64_NVIDIA", {"/dev/xvda": 4, "/dev/xvdb": 200}),  # OS and data volumes
     ):
         ng = next(r for r in of_type(graph, "aws:eks/nodeGroup:NodeGroup") if r.name == f"{pool}-ng")
         lt = next(r for r in of_type(graph, "aws:ec2/launchTemplate:LaunchTemplate") if r.name == f"{pool}-lt")
         assert ng.inputs["amiType"] == ami
-        assert lt.inputs["blockDeviceMappings"][0]["deviceName"] == device
+        assert {m["deviceName"]: m["ebs"]["volumeSize"] for m in lt.inputs["blockDeviceMappings"]} == volumes
 
 
 def test_train_pool_uses_the_catalog_instance_for_8_a100_40gb(aws_graphs) -> None:  # type: ignore[no-untyped-def]
@@ -246,13 +248,34 @@ def test_key_rotates_with_maximum_deletion_window_and_no_wildcard_principal(aws_
     policy = policy_doc(key.inputs["policy"])
     principals = [s["Principal"] for s in policy["Statement"]]
     assert "*" not in principals and all(p.get("AWS") != "*" for p in principals)
-    roles = set(next(s for s in policy["Statement"] if s["Sid"] == "PlatformRoles")["Principal"]["AWS"])
+    through_s3 = next(s for s in policy["Statement"] if s["Sid"] == "WorkloadsThroughS3")
     workload_roles = {
         r.outputs["arn"]
         for r in of_type(aws_graphs["aws-prod"], "aws:iam/role:Role")
-        if parent_name(aws_graphs["aws-prod"], r) in ("trainer", "server", "nodes")
+        if parent_name(aws_graphs["aws-prod"], r) in ("trainer", "server")
     }
-    assert roles == workload_roles
+    # Named, but no broader than the bucket grants: only through S3 in this region.
+    assert set(through_s3["Principal"]["AWS"]) == workload_roles
+    assert through_s3["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
+    assert "kms:Encrypt" not in through_s3["Action"]
+
+
+def test_cluster_role_may_use_the_key_for_secrets_encryption(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-prod"]
+    key_arn = of_type(graph, "aws:kms/key:Key")[0].outputs["arn"]
+    grant = next(r for r in of_type(graph, "aws:iam/rolePolicy:RolePolicy") if r.name == "cluster-secrets-key")
+    (stmt,) = policy_doc(grant.inputs["policy"])["Statement"]
+    assert stmt["Resource"] == [key_arn]
+    assert {"kms:Encrypt", "kms:Decrypt", "kms:CreateGrant"} <= set(stmt["Action"])
+    eks = of_type(graph, "aws:eks/cluster:Cluster")[0]
+    assert grant.urn in eks.dependencies  # the role can use the key before EKS tries to
+
+
+def test_a_pinned_account_refuses_other_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLBP_MOCK_AWS_ACCOUNT", "999999999999")
+    (result,) = synthesize_stacks(ROOT, [ROOT / "stacks" / "Pulumi.aws-prod.yaml"], jobs=1)
+    assert isinstance(result, SynthError)
+    assert "$.aws.accountId is 123456789012 but the credentials are for account 999999999999" in str(result)
 
 
 def test_workload_policies_are_scoped_to_their_buckets(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]

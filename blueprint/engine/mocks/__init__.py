@@ -9,6 +9,7 @@ are stable across runs."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -38,7 +39,9 @@ def context_from_config(project: str, stack: str, config: Mapping[str, Any]) -> 
         project=project,
         stack=stack,
         region=str(region or "us-east-1"),
-        aws_account=str(account or MOCK_AWS_ACCOUNT),
+        # The mocked credentials' account: the blueprint's pinned one unless a test says
+        # otherwise (MLBP_MOCK_AWS_ACCOUNT), to exercise the program's account check offline.
+        aws_account=os.environ.get("MLBP_MOCK_AWS_ACCOUNT") or str(account or MOCK_AWS_ACCOUNT),
         gcp_project=str(config.get("gcp:project") or "mock-project"),
         azure_subscription=str(config.get("azure-native:subscriptionId") or MOCK_AZURE_SUBSCRIPTION),
     )
