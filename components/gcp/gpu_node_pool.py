@@ -13,7 +13,7 @@ import pulumi_gcp as gcp
 
 from blueprint.catalog import MachineType, load_catalog
 from blueprint.model import GpuPool
-from components.gcp.node_config import initial_nodes_per_zone, secure_node_config
+from components.gcp.node_config import secure_node_config
 
 GPU_DRIVER_VERSION = "DEFAULT"  # the driver GKE tests with the node version; LATEST is opt-in
 
@@ -65,7 +65,9 @@ class GpuNodePool(pulumi.ComponentResource):
             gcp.container.NodePoolArgs(
                 cluster=args.cluster_id,
                 location=args.region,
-                initial_node_count=initial_nodes_per_zone(pool.min_nodes),
+                # Start empty: a per-zone start count is multiplied by every zone (min 1 would
+                # start 3 GPU nodes); the autoscaler brings the pool up to its total minimum.
+                initial_node_count=0,
                 autoscaling=gcp.container.NodePoolAutoscalingArgs(
                     total_min_node_count=pool.min_nodes,
                     total_max_node_count=pool.max_nodes,
