@@ -94,3 +94,37 @@ def grant_key(identity: WorkloadIdentity, key_arn: pulumi.Input[str], access: st
     identity.add_policy(
         "key", pulumi.Output.from_input(key_arn).apply(lambda arn: docs.document(docs.allow("UseKey", actions, [arn])))
     )
+
+
+AUTOSCALER_NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT = "kube-system", "cluster-autoscaler"
+
+
+def autoscaler_policy(region: str, account: str, cluster: str) -> str:
+    """What the Kubernetes Cluster Autoscaler needs to scale the node groups (from zero too):
+    read the groups, launch templates and instance types; resize only this cluster's EKS
+    node-group ASGs (named eks-*, tagged owned by the cluster)."""
+    groups = f"arn:aws:autoscaling:{region}:{account}:autoScalingGroup:*:autoScalingGroupName/eks-*"
+    return docs.document(
+        docs.allow(
+            "Read",
+            [
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+                "eks:DescribeNodegroup",
+            ],
+            ["*"],
+        ),
+        docs.allow(
+            "ResizeOwnNodeGroups",
+            ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            [groups],
+            {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster}": "owned"}},
+        ),
+    )

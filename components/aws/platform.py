@@ -14,7 +14,15 @@ from components.aws.budget import Budget, BudgetArgs
 from components.aws.cluster import Cluster, ClusterArgs
 from components.aws.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.aws.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
-from components.aws.iam import NodeRole, WorkloadIdentity, WorkloadIdentityArgs, grant_key
+from components.aws.iam import (
+    AUTOSCALER_NAMESPACE,
+    AUTOSCALER_SERVICE_ACCOUNT,
+    NodeRole,
+    WorkloadIdentity,
+    WorkloadIdentityArgs,
+    autoscaler_policy,
+    grant_key,
+)
 from components.aws.naming import cluster_name
 from components.aws.network import Network, NetworkArgs
 from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
@@ -162,6 +170,16 @@ class Platform(pulumi.ComponentResource):
                 grant_key(identity, key.arn, w.key_access)
             identity.bind(cluster.name, depends_on=cluster.ready)
 
+        # EKS does not scale node groups by itself: the Cluster Autoscaler (installed into the
+        # cluster with this service account) does, from zero too, with this narrow role.
+        autoscaler = WorkloadIdentity(
+            "cluster-autoscaler",
+            WorkloadIdentityArgs(namespace=AUTOSCALER_NAMESPACE, service_account=AUTOSCALER_SERVICE_ACCOUNT),
+            opts=child,
+        )
+        autoscaler.add_policy("scaling", cluster.name.apply(lambda name: autoscaler_policy(bp.region, account, name)))
+        autoscaler.bind(cluster.name, depends_on=cluster.ready)
+
         Budget("budget", BudgetArgs(budget=bp.budget, stack=stack), opts=child)
 
         self.outputs = PlatformOutputs(
@@ -170,6 +188,6 @@ class Platform(pulumi.ComponentResource):
             kubeconfig=cluster.kubeconfig,
             bucket_names={n: b.name for n, b in buckets.items()},
             encryption_key=key.arn,
-            workload_identities={n: i.arn for n, i in identities.items()},
+            workload_identities={**{n: i.arn for n, i in identities.items()}, "cluster-autoscaler": autoscaler.arn},
         )
         self.register_outputs({"clusterName": cluster.name, "keyArn": key.arn})

@@ -33,10 +33,10 @@ EXPECTED_DEV = {
     "aws:eks/addon:Addon": 1,
     "aws:eks/cluster:Cluster": 1,
     "aws:eks/nodeGroup:NodeGroup": 3,
-    "aws:eks/podIdentityAssociation:PodIdentityAssociation": 2,
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": 3,  # two workloads + the cluster autoscaler
     "aws:iam/instanceProfile:InstanceProfile": 1,
-    "aws:iam/role:Role": 6,
-    "aws:iam/rolePolicy:RolePolicy": 6,  # flow logs; cluster secrets key; notebook x2; trainer x2
+    "aws:iam/role:Role": 7,  # flow logs, nodes, cluster, batch group, two workloads, cluster autoscaler
+    "aws:iam/rolePolicy:RolePolicy": 7,  # flow logs; cluster secrets key; notebook x2; trainer x2; autoscaler
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
     "aws:kms/alias:Alias": 1,
     "aws:kms/key:Key": 1,
@@ -56,7 +56,7 @@ EXPECTED_DEV = {
     "mlplat:aws:NodeRole": 1,
     "mlplat:aws:Platform": 1,
     "mlplat:aws:TieredBucket": 3,
-    "mlplat:aws:WorkloadIdentity": 2,
+    "mlplat:aws:WorkloadIdentity": 3,
 }
 EXPECTED_PROD = {
     **EXPECTED_DEV,
@@ -68,7 +68,7 @@ EXPECTED_PROD = {
     "aws:ec2/subnet:Subnet": 6,
     "aws:ec2/launchTemplate:LaunchTemplate": 5,
     "aws:eks/nodeGroup:NodeGroup": 4,
-    "aws:iam/rolePolicy:RolePolicy": 7,  # flow logs; cluster secrets key; trainer x3; server models read + key
+    "aws:iam/rolePolicy:RolePolicy": 8,  # flow logs; cluster key; trainer x3; server read + key; autoscaler
     "aws:s3/bucket:Bucket": 4,
     "aws:s3/bucketLogging:BucketLogging": 3,  # confidential: access logs
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
@@ -292,7 +292,30 @@ def test_workload_policies_are_scoped_to_their_buckets(aws_graphs, aws_blueprint
             assert all("*" not in a for a in actions)
     for doc in policies.values():
         for s in doc["Statement"]:
-            assert s["Resource"] != "*" and "*" not in s["Resource"]
+            if s["Resource"] == "*" or "*" in s["Resource"]:  # only reads, which take no resource scope
+                assert all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in s["Action"]), s
+
+
+def test_cluster_autoscaler_may_resize_only_this_clusters_node_groups(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-dev"]
+    binding = next(
+        r
+        for r in of_type(graph, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if r.inputs["serviceAccount"] == "cluster-autoscaler"
+    )
+    assert binding.inputs["namespace"] == "kube-system"
+    policy = policy_doc(
+        next(
+            r for r in of_type(graph, "aws:iam/rolePolicy:RolePolicy") if r.name == "cluster-autoscaler-scaling"
+        ).inputs["policy"]
+    )
+    resize = next(s for s in policy["Statement"] if s["Sid"] == "ResizeOwnNodeGroups")
+    assert resize["Resource"] == [
+        "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/eks-*"
+    ]
+    assert resize["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/ml-platform-aws-dev": "owned"}
+    }
 
 
 def test_pod_identity_binds_each_workload_to_its_service_account(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
@@ -301,7 +324,8 @@ def test_pod_identity_binds_each_workload_to_its_service_account(aws_graphs, aws
         (r.inputs["namespace"], r.inputs["serviceAccount"]): r
         for r in of_type(graph, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
     }
-    assert set(bindings) == {(w.namespace, w.service_account) for w in bp.workloads}
+    platform = {("kube-system", "cluster-autoscaler")}
+    assert set(bindings) == {(w.namespace, w.service_account) for w in bp.workloads} | platform
     role_trust = next(
         policy_doc(r.inputs["assumeRolePolicy"])
         for r in of_type(graph, "aws:iam/role:Role")
