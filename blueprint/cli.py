@@ -240,6 +240,12 @@ def plan(c: Context, stack: str, fmt: str) -> None:
     show_default=True,
     help="Seconds the pack may take per stack before the check fails.",
 )
+@click.option(
+    "--compare",
+    metavar="GIT_REF",
+    help="Also price each stack file at this git revision and let the cost-increase-threshold policy "
+    "flag a larger increase (e.g. origin/main in a pull request).",
+)
 @pass_context
 def check(
     c: Context,
@@ -247,6 +253,7 @@ def check(
     all_stacks: bool,
     pack_dir: Path | None,
     pack_config: Path | None,
+    compare: str | None,
     fmt: str,
     output: Path | None,
     jobs: int,
@@ -264,7 +271,11 @@ def check(
     except BlueprintError as exc:
         raise InputError(exc.problems) from None
     options = CheckOptions(
-        pack_dir=pack_dir or c.project.policies_dir, pack_config=pack_config, jobs=jobs, timeout=timeout
+        pack_dir=pack_dir or c.project.policies_dir,
+        pack_config=pack_config,
+        jobs=jobs,
+        timeout=timeout,
+        compare_ref=compare,
     )
     show_progress = sys.stderr.isatty()
     try:

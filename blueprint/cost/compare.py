@@ -24,6 +24,10 @@ class CompareError(Exception):
     """Bad input for a comparison (unknown ref, file missing at the ref); one line."""
 
 
+class StackNotAtRef(CompareError):
+    """The stack file did not exist at the revision: a new stack."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class LineChange:
     urn: str
@@ -122,7 +126,7 @@ def git_show(root: Path, ref: str, path: Path) -> str:
         raise CompareError(f"{ref}: not a git revision in {top}")
     shown = subprocess.run([git, "show", f"{ref}:{rel}"], cwd=root, capture_output=True, text=True, check=False)
     if shown.returncode != 0:
-        raise CompareError(f"{rel} does not exist at {ref}")
+        raise StackNotAtRef(f"{rel} does not exist at {ref}")
     return shown.stdout
 
 

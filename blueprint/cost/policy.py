@@ -24,7 +24,7 @@ from typing import Any
 from blueprint.cost.estimator import estimate
 from blueprint.cost.model import Estimate
 from blueprint.engine.model import ResourceGraph, ResourceRecord
-from blueprint.loader import load_stack_file
+from blueprint.loader import load_stack_file, stack_name_of
 from blueprint.model import Blueprint
 from blueprint.project import find_project
 
@@ -83,11 +83,19 @@ def _urn_part(urn: str, index: int) -> str:
     return parts[index] if len(parts) > index else ""
 
 
+STACK_FILE_ENV = "MLBP_STACK_FILE"
+
+
 def blueprint_for_stack(stack: str | None = None, *, start: Path | None = None) -> Blueprint:
     """The blueprint of `stack` (default: $PULUMI_STACK) from stacks/Pulumi.<stack>.yaml of the
     project found at or above `start` (default: the current folder; the Pulumi CLI runs a
     pack from policies/, whose parent holds Pulumi.yaml). Raises BlueprintError."""
     name = stack or os.environ.get("PULUMI_STACK", "")
+    # `mlbp check path/to/Pulumi.x.yaml` names the very file it synthesized (the stack need not
+    # live in stacks/), so the pack judges that blueprint and not a namesake.
+    given = os.environ.get(STACK_FILE_ENV)
+    if given and stack_name_of(Path(given)) == name:
+        return load_stack_file(Path(given), given).blueprint
     project = find_project(start)
     return load_stack_file(project.stack_path(name), f"stacks/Pulumi.{name}.yaml").blueprint
 

@@ -86,14 +86,17 @@ class LaunchedPack:
         self.running.close()
 
 
-def launch(pack_dir: Path, *, project: str, stack: str, timeout: float = 60.0) -> LaunchedPack:
+def launch(
+    pack_dir: Path, *, project: str, stack: str, timeout: float = 60.0, env: Mapping[str, str] | None = None
+) -> LaunchedPack:
     """Start the pack for one stack and wait for its port; `timeout` bounds start-up and the
-    analysis that follows."""
+    analysis that follows; `env` is added to the pack's environment."""
     if timeout <= 0:
         raise ValueError(f"timeout must be positive, got {timeout}")
     deadline = Deadline(timeout)
     spec = read_pack_spec(Path(pack_dir))
-    return LaunchedPack(spec, start_pack(spec, project=project, stack=stack, deadline=deadline), deadline, stack)
+    running = start_pack(spec, project=project, stack=stack, deadline=deadline, extra_env=env)
+    return LaunchedPack(spec, running, deadline, stack)
 
 
 def analyze(

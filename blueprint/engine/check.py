@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from blueprint.cost import estimate
+from blueprint.cost.compare import CompareError, StackNotAtRef, estimate_at_ref
+from blueprint.cost.policy import STACK_FILE_ENV
 from blueprint.engine.analyzer import PackError, analyze, launch
 from blueprint.engine.locate import blueprint_lines
 from blueprint.engine.model import AnalysisResult, ResourceGraph
@@ -36,6 +38,7 @@ class CheckError(Exception):
 class CheckOptions:
     pack_dir: Path
     pack_config: Path | None = None  # one file for every stack; default: <pack>/config/<environment>.json
+    compare_ref: str | None = None  # git revision whose cost the cost-increase policy compares with
     jobs: int = 2
     timeout: float = 120.0
 
@@ -54,7 +57,13 @@ def run_check(
             # The pack starts while its stack synthesizes: the two start-ups overlap.
             synthesis = submit(sf.path)
             try:
-                launched = launch(options.pack_dir, project=project_name, stack=sf.name, timeout=options.timeout)
+                launched = launch(
+                    options.pack_dir,
+                    project=project_name,
+                    stack=sf.name,
+                    timeout=options.timeout,
+                    env={STACK_FILE_ENV: str(sf.path.resolve())},
+                )
             except PackError as exc:
                 synthesis.cancel()
                 raise CheckError([f"{sf.name}: {exc}"]) from None
@@ -63,7 +72,14 @@ def run_check(
                 launched.close()
                 raise CheckError([str(graph)])
             try:
-                analysis = analyze(options.pack_dir, graph, policy_config=configs[sf.name], launched=launched)
+                config = configs[sf.name]
+                if options.compare_ref is not None:
+                    config = with_base_cost(config, _base_cost(project, sf, options.compare_ref))
+            except CheckError:
+                launched.close()
+                raise
+            try:
+                analysis = analyze(options.pack_dir, graph, policy_config=config, launched=launched)
             except PackError as exc:
                 raise CheckError([f"{sf.name}: {exc}"]) from None
             return _result(project, sf, graph, analysis, progress)
@@ -99,6 +115,32 @@ def _result(
     counts = result.counts()
     progress(f"{sf.name}: {result.resources} resources, {counts['mandatory']} mandatory, {counts['advisory']} advisory")
     return result
+
+
+COST_INCREASE_POLICY = "cost-increase-threshold"
+
+
+def _base_cost(project: Project, sf: StackFile, ref: str) -> float:
+    """Expected monthly cost of the same stack file at `ref`; a new stack starts from $0."""
+    try:
+        return estimate_at_ref(project.root, sf.path, ref).expected_usd
+    except StackNotAtRef:
+        return 0.0
+    except CompareError as exc:
+        raise CheckError([f"{sf.name}: --compare {ref}: {exc}"]) from None
+
+
+def with_base_cost(config: dict[str, Any] | None, base_usd: float) -> dict[str, Any]:
+    """The policy config with the base revision's cost for the cost-increase policy. Its level
+    is kept as configured (advisory if unset): a pack without that policy ignores an entry that
+    carries a level, as the engine does."""
+    config = dict(config or {})
+    entry = config.get(COST_INCREASE_POLICY)
+    settings = dict(entry) if isinstance(entry, dict) else {"enforcementLevel": entry or "advisory"}
+    settings.setdefault("enforcementLevel", "advisory")
+    settings["baseMonthlyUsd"] = round(base_usd, 2)
+    config[COST_INCREASE_POLICY] = settings
+    return config
 
 
 def _load_all(project: Project, paths: list[Path]) -> list[StackFile]:

@@ -225,10 +225,12 @@ def _exit_words(code: int) -> str:
     return f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
 
 
-def start_pack(spec: PackSpec, *, project: str, stack: str, deadline: Deadline) -> RunningPack:
+def start_pack(
+    spec: PackSpec, *, project: str, stack: str, deadline: Deadline, extra_env: Mapping[str, str] | None = None
+) -> RunningPack:
     """Launch the pack and wait for its port; the caller must `close()` the result."""
     argv = _command(spec, deadline)
-    env = _environment(spec, project=project, stack=stack)
+    env = {**_environment(spec, project=project, stack=stack), **(extra_env or {})}
     try:
         proc = subprocess.Popen(
             argv,

@@ -164,3 +164,20 @@ def test_a_pack_launched_for_another_stack_is_refused_and_closed() -> None:
     with pytest.raises(ValueError, match="pack launched for other, asked to analyze s"):
         analyze(PACKS / "aws-spot", _one_node_group_graph(), launched=launched)
     assert launched.running.proc.poll() is not None
+
+
+def test_the_pack_judges_the_stack_file_given_not_a_namesake_in_stacks(tmp_path: Path) -> None:
+    # A copy of aws-prod under HIPAA: its spot training pool is a stateful data path on spot.
+    text = (ROOT / "stacks" / "Pulumi.aws-prod.yaml").read_text()
+    assert "    compliance:\n    - gdpr\n" in text
+    copy = tmp_path / "Pulumi.aws-prod.yaml"
+    copy.write_text(text.replace("    compliance:\n    - gdpr\n", "    compliance:\n    - gdpr\n    - hipaa\n"))
+    code, out, _ = mlbp("check", str(copy), "--format", "json")
+    assert code == 1
+    (stack,) = json.loads(out)["stacks"]
+    hipaa = {
+        v["urn"].rsplit("::", 1)[-1]
+        for v in stack["violations"]
+        if v["policy"] == "hipaa-audit-logging-and-no-spot-data-paths"
+    }
+    assert "train-ng" in hipaa

@@ -1,0 +1,103 @@
+"""MLP-040: the stack's expected monthly cost is within its budget.
+
+The figure is `mlbp cost`'s: the one estimator (`blueprint.cost.policy.estimate_for_policy`)
+prices the resources the policy sees, with the stack's blueprint for what resources do not
+carry (expected average node counts, expected bucket sizes) and for the budget
+(`budget.monthlyLimitUsd`). The blueprint is the stack file `stacks/Pulumi.<stack>.yaml` of the
+project above the pack's working directory, for `$PULUMI_STACK` (else the URNs' stack); a
+stack without one is reported as unknown, not as within budget.
+
+Compared in cents: a stack exactly at its limit passes. Resources without a price (a region
+the price data does not cover) count as zero, so the figure is then a lower bound; the
+violation says so. The `high` estimate (every pool at its maximum) against the budget is the
+advisory companion policy `cost-high-estimate-within-budget` (a CrossGuard policy reports at
+one level only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from blueprint.cost import policy
+from blueprint.cost.model import Estimate
+from blueprint.errors import BlueprintError
+from mlp_policies.resources import Stack
+from mlp_policies.rule import ANY_TYPE, PASS, Config, Finding, Outcome, StackRule, fail, not_applicable
+
+__all__ = ["RULE", "NoEstimate", "budget_verdict", "check", "stack_estimate"]
+
+Figure = Literal["expected", "high"]
+LARGEST_LINES = 3
+
+
+class NoEstimate(Exception):  # a state reported as unknown
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome = Outcome("unknown", reason=f"the stack's monthly cost cannot be estimated: {reason}")
+
+
+def stack_estimate(stack: Stack) -> Estimate:
+    """The estimator's figures for these resources; raises NoEstimate without a blueprint."""
+    try:
+        return policy.estimate_for_policy(stack.resources)
+    except BlueprintError as err:
+        raise NoEstimate("; ".join(err.problems)) from None
+
+
+def _usd(amount: float) -> str:
+    return f"${amount:,.2f}"
+
+
+def budget_verdict(estimate: Estimate, figure: Figure, max_percent: float) -> Outcome:
+    """PASS when the `figure` estimate is within `max_percent` of the budget, in cents."""
+    amount = estimate.expected_usd if figure == "expected" else estimate.high_usd
+    limit = estimate.budget_usd * max_percent / 100
+    if round(amount * 100) <= round(limit * 100):
+        return PASS
+    budget = _usd(estimate.budget_usd)
+    limit_text = f"the budget {budget}" if max_percent == 100 else f"{max_percent:g} % of the budget {budget}"
+    message = f"{figure} monthly cost {_usd(amount)} exceeds {limit_text} by {_usd(amount - limit)}"
+    priced = [(i.expected if figure == "expected" else i.high, i.urn.rsplit("::", 1)[-1]) for i in estimate.items]
+    largest = [f"{name} {_usd(usd)}" for usd, name in sorted(priced, key=lambda p: -p[0])[:LARGEST_LINES] if usd > 0]
+    if largest:
+        message += f"; largest: {', '.join(largest)}"
+    missing = len(estimate.missing_prices)
+    if missing:
+        message += f"; {missing} resource(s) have no price, so the figure is a lower bound"
+    return fail(message)
+
+
+def check(stack: Stack, config: Config) -> Iterator[Finding]:
+    if not any(r.cloud for r in stack.resources):
+        yield Finding(None, not_applicable("the stack has no cloud resources"))
+        return
+    try:
+        estimate = stack_estimate(stack)
+    except NoEstimate as err:
+        yield Finding(None, err.outcome)
+        return
+    yield Finding(None, budget_verdict(estimate, "expected", float(config["maxBudgetPercent"])))
+
+
+RULE = StackRule(
+    id="MLP-040",
+    name="cost-within-budget",
+    description="The stack's expected monthly cost (mlbp cost) is within its budget.",
+    severity="high",
+    resource_types=frozenset({ANY_TYPE}),
+    remediation=(
+        "Run `mlbp cost <stack>` to see the priced lines; lower expectedAverageNodes, minNodes or the accelerator, "
+        "use spot capacity, add lifecycle tiers, or raise budget.monthlyLimitUsd in the blueprint if the spend is "
+        "intended."
+    ),
+    config={
+        "maxBudgetPercent": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 100,
+            "description": "Highest expected monthly cost allowed, as a percentage of the stack's budget.",
+        },
+    },
+    check=check,
+)
