@@ -224,6 +224,7 @@ class Cluster(pulumi.ComponentResource):
             ),
         )
         self._monitoring(name, args, workspace)
+        self.workspace_id = workspace.id  # the platform's Log Analytics workspace (also for storage logs)
         roles.assign_role(
             f"{name}-admin",
             role=roles.AKS_RBAC_CLUSTER_ADMIN,

@@ -21,6 +21,8 @@ from components.azure.placement import Placement
 from components.azure.tiered_bucket import TieredBucket, TieredBucketArgs
 from components.common.outputs import PlatformOutputs
 
+LOGGED = ("confidential", "restricted")  # classifications whose storage access is logged
+
 PROD_ZONES = ("1", "2", "3")  # every region in the catalog has three availability zones
 LOG_RETENTION_DAYS = {True: 90, False: 30}  # prod, other
 SOFT_DELETE_DAYS = {True: 30, False: 7}
@@ -177,6 +179,7 @@ class Platform(pulumi.ComponentResource):
                     lock=bp.is_prod,
                     soft_delete_days=SOFT_DELETE_DAYS[bp.is_prod],
                     depends_on=key.storage_ready,
+                    access_log_workspace_id=cluster.workspace_id if bp.data_classification in LOGGED else None,
                 ),
                 opts=child,
             )

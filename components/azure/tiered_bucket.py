@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import authorization, storage
+from pulumi_azure_native import authorization, monitor, storage
 
 from blueprint.catalog import load_catalog
 from blueprint.model import Bucket
@@ -51,6 +51,12 @@ class TieredBucketArgs:
     lock: bool = False  # a CanNotDelete management lock on the account
     soft_delete_days: int = 7
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)  # the encryption identity's key access
+    # Blob access logs (reads, writes, deletes) to this Log Analytics workspace; set for data
+    # classified confidential or restricted. Default: none.
+    access_log_workspace_id: pulumi.Input[str] | None = None
+
+
+BLOB_LOG_CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
 
 
 def container_name(bucket: Bucket) -> str:
@@ -193,7 +199,7 @@ class TieredBucket(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-        storage.BlobServiceProperties(
+        blob_service = storage.BlobServiceProperties(
             f"{name}-blob-service",
             storage.BlobServicePropertiesArgs(
                 resource_group_name=where.resource_group_name,
@@ -227,6 +233,16 @@ class TieredBucket(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        if args.access_log_workspace_id is not None:
+            monitor.DiagnosticSetting(
+                f"{name}-access-logs",
+                monitor.DiagnosticSettingArgs(
+                    resource_uri=pulumi.Output.concat(self.account.id, "/blobServices/default"),
+                    workspace_id=args.access_log_workspace_id,
+                    logs=[monitor.DiagnosticsLogSettingsArgs(category=c, enabled=True) for c in BLOB_LOG_CATEGORIES],
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
+            )
         self.account_name = self.account.name
         self.url = pulumi.Output.concat(self.account.primary_endpoints.apply(lambda e: e.blob), container_name(spec))
         self.register_outputs({"accountName": self.account_name, "url": self.url})

@@ -77,6 +77,7 @@ EXPECTED_PROD = {
     # 2 key + 3 cluster + trainer 3 buckets + server models read + server key use = 10
     f"{T}:authorization:RoleAssignment": 10,
     f"{T}:authorization:ManagementLockByScope": 4,  # prod: 3 storage accounts + the vault
+    f"{T}:monitor:DiagnosticSetting": 4,  # cluster + blob access logs of 3 confidential accounts
     f"{T}:containerservice:AgentPool": 3,  # train, eval, serve
     "mlplat:azure:GpuNodePool": 3,
 }
@@ -443,7 +444,9 @@ def test_container_insights_and_control_plane_logs_go_to_the_workspace(
     association = one(graph, f"{T}:monitor:DataCollectionRuleAssociation").inputs
     assert association["resourceUri"] == aks.id
     assert association["dataCollectionRuleId"] == one(graph, f"{T}:monitor:DataCollectionRule").id
-    diagnostics = one(graph, f"{T}:monitor:DiagnosticSetting").inputs
+    diagnostics = next(
+        r for r in graph.resources if r.type == f"{T}:monitor:DiagnosticSetting" and r.name == "cluster-diagnostics"
+    ).inputs
     assert diagnostics["resourceUri"] == aks.id and diagnostics["workspaceId"] == workspace.id
     assert {log["category"] for log in diagnostics["logs"] if log["enabled"]} >= {"kube-audit-admin", "guard"}
 
@@ -869,3 +872,27 @@ def test_an_existing_group_and_network_are_used_untouched(existing_graph: Resour
     assert network_role.inputs["scope"] == EXISTING_VNET
     budget = one(graph, f"{T}:consumption:Budget").inputs
     assert budget["filter"]["dimensions"]["values"] == ["shared-ml", "shared-ml-aks-nodes"]
+
+
+def test_confidential_storage_logs_blob_access_to_the_workspace(graphs) -> None:  # type: ignore[no-untyped-def]
+    prod, dev = graphs["azure-prod"], graphs["azure-dev"]
+    workspace = one(prod, f"{T}:operationalinsights:Workspace")
+    accounts = {r.name.removesuffix("-account"): r for r in prod.resources if r.type == f"{T}:storage:StorageAccount"}
+    logs = {
+        r.name.removesuffix("-access-logs"): r.inputs
+        for r in prod.resources
+        if r.type == f"{T}:monitor:DiagnosticSetting" and r.name.endswith("-access-logs")
+    }
+    assert set(logs) == set(accounts)
+    for bucket, setting in logs.items():
+        assert setting["resourceUri"] == f"{accounts[bucket].id}/blobServices/default"
+        assert setting["workspaceId"] == workspace.id
+        assert {log["category"] for log in setting["logs"] if log["enabled"]} == {
+            "StorageRead",
+            "StorageWrite",
+            "StorageDelete",
+        }
+    # azure-dev holds internal data only: no access logs
+    assert not [
+        r for r in dev.resources if r.type == f"{T}:monitor:DiagnosticSetting" and r.name.endswith("-access-logs")
+    ]

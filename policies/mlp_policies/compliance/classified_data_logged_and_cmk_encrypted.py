@@ -7,9 +7,9 @@ require this are `classifications`.
 
 - Access logging: see `_access_logs.py` (S3 server access logs, GCS usage logs or Data Access
   audit logs, Azure blob diagnostic settings). The buckets receiving the logs are exempt.
-  `waiveAccessLoggingOn` lists clouds whose buckets are not required to log access: the Azure
-  tiered bucket component creates no blob diagnostic setting, so the shipped configs waive
-  Azure until it does (the customer key is still required there).
+  `waiveAccessLoggingOn` lists clouds whose buckets are not required to log access (for a
+  component that cannot log yet; the customer key is still required there). The shipped
+  configs waive none.
 - Customer key: S3 SSE-KMS (or DSSE-KMS) with a key id in the joined encryption configuration,
   except the S3 access-log target, which S3 can only deliver to with SSE-S3; GCS
   `encryption.defaultKmsKeyName`; Azure `encryption.keySource: Microsoft.Keyvault` with a key.
@@ -119,9 +119,8 @@ RULE = StackRule(
     resource_types=S3_BUCKETS | S3_ENCRYPTION | LOG_TYPES | {GCS_BUCKET, AZURE_ACCOUNT},
     remediation=(
         "Keep dataClassification accurate in the blueprint: for confidential and restricted data the platform adds "
-        "an access-log bucket and logs every bucket into it (AWS, GCP), and every bucket uses the platform key. On "
-        "Azure, add a diagnostic setting on each account's blob service (StorageRead/Write/Delete) before removing "
-        "azure from waiveAccessLoggingOn."
+        "an access-log bucket and logs every bucket into it (AWS, GCP) or a blob diagnostic setting to the "
+        "workspace (Azure), and every bucket uses the platform key."
     ),
     equivalents=("CKV_AWS_18", "CKV_GCP_62", "CKV_AWS_145", "CKV_GCP_65", "CKV2_AZURE_1"),
     config={

@@ -22,8 +22,9 @@ from tests.policies.data.fixtures import (
 )
 from tests.policies.shapes import DELETE, U_OBJECT, aws_bucket, changed, env_config, stack_verdict
 
-PROD = env_config("prod", RULE)  # waives access logging on Azure (no blob diagnostic setting)
+PROD = env_config("prod", RULE)  # no waiver: the Azure components log blob access
 STRICT = {**PROD, "waiveAccessLoggingOn": []}
+WAIVED = {**PROD, "waiveAccessLoggingOn": ["azure"]}  # what the waiver option still allows
 DATA = prod_bucket()
 ACCOUNT = prod_account()
 SERVICE = azure_blob_service(ACCOUNT)
@@ -100,7 +101,7 @@ CASES: dict[str, tuple[list[Any], dict[str, Any], set[tuple[str | None, str]]]] 
         STRICT,
         set(),
     ),
-    "pass_azure_access_logging_waived_by_config": ([ACCOUNT, SERVICE], PROD, set()),
+    "pass_azure_access_logging_waived_by_config": ([ACCOUNT, SERVICE], WAIVED, set()),
     "fail_azure_no_blob_diagnostics": (
         [ACCOUNT, SERVICE, azure_blob_diagnostics(ACCOUNT, "StorageWrite", "StorageDelete")],
         STRICT,
@@ -108,7 +109,7 @@ CASES: dict[str, tuple[list[Any], dict[str, Any], set[tuple[str | None, str]]]] 
     ),
     "fail_azure_microsoft_managed_key_even_when_logging_is_waived": (
         [changed(ACCOUNT, {"encryption.keySource": "Microsoft.Storage", "encryption.keyVaultProperties": DELETE})],
-        PROD,
+        WAIVED,
         {("datasets-account", no_cmk("StorageAccount datasets-account"))},
     ),
 }
