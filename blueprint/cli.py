@@ -53,7 +53,10 @@ class InputError(click.ClickException):
         click.echo(self.message, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="mlbp")
 @click.option(
     "--project-dir",
@@ -388,6 +391,10 @@ def catalog(cloud: str | None) -> None:
 
 
 cli.add_command(cost_command)
+# Every command carries the settings itself, not only through the group: click caches a
+# command's help option the first time it is built, also when the command runs on its own.
+for _command in cli.commands.values():
+    _command.context_settings = {**CONTEXT_SETTINGS, **_command.context_settings}
 
 
 def _synthesize_one(c: Context, stack: str) -> ResourceGraph:

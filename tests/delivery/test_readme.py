@@ -18,6 +18,20 @@ def test_cli_reference_equals_current_help() -> None:
     assert README[start:end].strip() == reference().strip(), "run: python -m blueprint.clidoc --write"
 
 
+def test_reference_does_not_depend_on_what_ran_before() -> None:
+    # click caches a command's help option on first use; a command run on its own must not
+    # change how the reference renders it.
+    from click.testing import CliRunner
+
+    from blueprint.cli import cli
+
+    before = reference()
+    for command in cli.commands.values():
+        CliRunner().invoke(command, ["--help"])
+    assert reference() == before
+    assert "\n  --help" not in before  # every command offers -h too
+
+
 def test_every_command_is_in_the_reference() -> None:
     section = README[README.index(BEGIN) : README.index(END)]
     commands = set(re.findall(r"^### mlbp (\S+)$", section, flags=re.MULTILINE))

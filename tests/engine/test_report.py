@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -445,12 +446,19 @@ def test_markdown_passes_without_mandatory_and_drops_cost_columns_without_cost()
 
 def test_github_annotations_are_only_commands() -> None:
     lines = render(REPORT, "github").splitlines()
-    assert [line.split(" ", 1)[0] for line in lines] == ["::error", "::warning", "::warning", "::warning"]
+    kinds = [line.split(" ", 1)[0] for line in lines]
+    assert kinds == ["::error", "::warning", "::warning", "::warning", "::notice", "::notice"]
+    # then one cost notice per stack with an estimate
+    assert lines[4] == (
+        "::notice file=stacks/Pulumi.aws-prod.yaml,title=cost (aws-prod)"
+        "::expected $1,234.50/month, high $2,000.00, budget $1,500.00"
+    )
+    assert lines[5].endswith("::expected $100.00/month, high $150.25, budget none")
     assert lines[0] == (
         "::error file=stacks/Pulumi.aws-prod.yaml,line=12,title=bucket-cmk-encryption (aws-prod)"
         f"::bucket uses an AWS-managed key (stack aws-prod, resource {AWS_DATA})"
     )
-    assert render(CheckReport(stacks=(GCP_DEV,)), "github") == ""
+    assert render(CheckReport(stacks=(replace(GCP_DEV, cost=None),)), "github") == ""
 
 
 def test_github_escapes_data_and_properties() -> None:
@@ -468,3 +476,21 @@ def test_github_escapes_data_and_properties() -> None:
         "::100%25 sure%0D%0Anext: a, b (stack s)\n"
     )
     assert as_github.escape_data("%0A") == "%250A"  # already-escaped text is not trusted
+
+
+def test_machine_formats_carry_each_stacks_cost() -> None:
+    sarif = json.loads(render(REPORT, "sarif"))
+    assert sarif["runs"][0]["properties"]["mlbpCosts"]["aws-prod"] == {
+        "expectedUsd": 1234.5,
+        "highUsd": 2000.0,
+        "budgetUsd": 1500.0,
+    }
+    suites = {s.get("name"): s for s in ET.fromstring(render(REPORT, "junit")).iter("testsuite")}
+    props = {p.get("name"): p.get("value") for p in suites["aws-prod"].iter("property")}
+    assert (props["cost.expectedUsd"], props["cost.highUsd"], props["cost.budgetUsd"]) == (
+        "1234.50",
+        "2000.00",
+        "1500.00",
+    )
+    gcp = {p.get("name"): p.get("value") for p in suites["gcp-dev"].iter("property")}
+    assert gcp["cost.budgetUsd"] == ""  # no budget

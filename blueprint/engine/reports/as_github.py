@@ -8,7 +8,7 @@ is the Markdown format. Escaping follows @actions/core (toolkit `command.ts`): d
 from __future__ import annotations
 
 from blueprint.engine.model import Diagnostic, Level
-from blueprint.engine.reports.base import CheckReport, StackResult, located_message
+from blueprint.engine.reports.base import CheckReport, StackResult, located_message, usd
 
 _COMMANDS: dict[Level, str] = {
     "mandatory": "error",
@@ -20,7 +20,18 @@ _COMMANDS: dict[Level, str] = {
 
 def render(report: CheckReport) -> str:
     lines = [_annotation(stack, d) for stack in report.ordered() for d in stack.violations()]
+    lines += [_cost_notice(stack) for stack in report.ordered() if stack.cost]
     return "".join(line + "\n" for line in lines)
+
+
+def _cost_notice(stack: StackResult) -> str:
+    assert stack.cost is not None
+    budget = usd(stack.cost.budget_usd) if stack.cost.budget_usd is not None else "none"
+    text = f"expected {usd(stack.cost.expected_usd)}/month, high {usd(stack.cost.high_usd)}, budget {budget}"
+    joined = ",".join(
+        f"{k}={escape_property(v)}" for k, v in {"file": stack.stack_file, "title": f"cost ({stack.stack})"}.items()
+    )
+    return f"::notice {joined}::{escape_data(text)}"
 
 
 def _annotation(stack: StackResult, diagnostic: Diagnostic) -> str:

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from blueprint.engine.model import Diagnostic
-from blueprint.engine.reports.base import CheckReport, StackResult
+from blueprint.engine.reports.base import CheckReport, StackResult, cost_properties
 
 # Characters XML 1.0 cannot carry even escaped; a message with one would make the file unparsable.
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -46,6 +46,8 @@ def _suite(stack: StackResult) -> ET.Element:
     properties = ET.SubElement(suite, "properties")
     for name, value in (("cloud", stack.cloud), ("environment", stack.environment), ("stackFile", stack.stack_file)):
         ET.SubElement(properties, "property", name=name, value=_clean(value))
+    for name, amount in cost_properties(stack).items():
+        ET.SubElement(properties, "property", name=f"cost.{name}", value="" if amount is None else f"{amount:.2f}")
     suite.extend(cases)
     return suite
 

@@ -17,6 +17,7 @@ from blueprint.engine.reports.base import (
     LEVELS,
     CheckReport,
     StackResult,
+    cost_properties,
     located_message,
     resource_of,
 )
@@ -59,6 +60,8 @@ def render(report: CheckReport) -> str:
         "tool": {"driver": {"name": TOOL_NAME, "rules": [_rule_json(r) for r in rules]}},
         "invocations": [{"executionSuccessful": True}],
         "results": results,
+        # Monthly cost per stack (USD) in the run's property bag: SARIF has no place of its own.
+        "properties": {"mlbpCosts": {s.stack: cost_properties(s) for s in report.ordered() if s.cost}},
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

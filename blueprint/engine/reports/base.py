@@ -79,6 +79,17 @@ class CheckReport:
         return 1 if self.counts()["mandatory"] else 0
 
 
+def cost_properties(stack: StackResult) -> dict[str, float | None]:
+    """The stack's cost figures for machine formats (empty when no estimate was made)."""
+    if stack.cost is None:
+        return {}
+    return {
+        "expectedUsd": round(stack.cost.expected_usd, 2),
+        "highUsd": round(stack.cost.high_usd, 2),
+        "budgetUsd": stack.cost.budget_usd,
+    }
+
+
 def count_levels(diagnostics: Iterable[Diagnostic]) -> dict[Level, int]:
     counts: dict[Level, int] = dict.fromkeys(LEVELS, 0)
     for diagnostic in diagnostics:
