@@ -26,6 +26,7 @@ from components.aws.iam import (
 from components.aws.naming import cluster_name
 from components.aws.network import Network, NetworkArgs
 from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
+from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
 
 LOGGED_CLASSIFICATIONS = ("confidential", "restricted")
@@ -161,11 +162,7 @@ class Platform(pulumi.ComponentResource):
 
         for w in bp.workloads:
             identity = identities[w.name]
-            for bucket_name, access in sorted(w.buckets.items()):
-                if access == "readwrite":
-                    buckets[bucket_name].grant_write(identity)
-                else:
-                    buckets[bucket_name].grant_read(identity)
+            grant_bucket_access(w, identity, buckets)
             if w.key_access != "none":
                 grant_key(identity, key.arn, w.key_access)
             identity.bind(cluster.name, depends_on=cluster.ready)

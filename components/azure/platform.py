@@ -19,6 +19,7 @@ from components.azure.iam import WorkloadIdentity, WorkloadIdentityArgs, grant_k
 from components.azure.network import Network, NetworkArgs
 from components.azure.placement import Placement
 from components.azure.tiered_bucket import TieredBucket, TieredBucketArgs
+from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
 
 LOGGED = ("confidential", "restricted")  # classifications whose storage access is logged
@@ -188,11 +189,7 @@ class Platform(pulumi.ComponentResource):
 
         for w in bp.workloads:
             identity = identities[w.name]
-            for bucket_name, access in sorted(w.buckets.items()):
-                if access == "readwrite":
-                    buckets[bucket_name].grant_write(identity)
-                else:
-                    buckets[bucket_name].grant_read(identity)
+            grant_bucket_access(w, identity, buckets)
             if w.key_access != "none":
                 grant_key(identity, key.key_id, w.key_access)
             identity.bind(cluster.oidc_issuer_url)

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from blueprint.model import Blueprint, Bucket, Tier
+from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
 from components.gcp.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
 from components.gcp.budget import Budget, BudgetArgs
@@ -187,11 +188,7 @@ class Platform(pulumi.ComponentResource):
 
         for w in bp.workloads:
             identity = identities[w.name]
-            for bucket_name, access in sorted(w.buckets.items()):
-                if access == "readwrite":
-                    buckets[bucket_name].grant_write(identity)
-                else:
-                    buckets[bucket_name].grant_read(identity)
+            grant_bucket_access(w, identity, buckets)
             if w.key_access != "none":
                 grant_key(identity, key, w.key_access)
             identity.bind(gcp_project, depends_on=[cluster.cluster])
