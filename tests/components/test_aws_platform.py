@@ -30,6 +30,7 @@ EXPECTED_DEV = {
     "aws:ec2/securityGroup:SecurityGroup": 1,
     "aws:ec2/subnet:Subnet": 4,
     "aws:ec2/vpc:Vpc": 1,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": 1,  # S3 gateway endpoint on the private route tables
     "aws:eks/addon:Addon": 1,
     "aws:eks/cluster:Cluster": 1,
     "aws:eks/nodeGroup:NodeGroup": 3,
@@ -389,3 +390,14 @@ def test_nat_gateways_one_in_dev_one_per_zone_in_prod(aws_graphs) -> None:  # ty
             if s.inputs["tags"]["subnet-tier"] == "private"
         ]
         assert len({s.inputs["availabilityZone"] for s in privates}) == zones
+
+
+def test_s3_traffic_bypasses_the_nat_gateways(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    for stack in ("aws-dev", "aws-prod"):
+        graph = aws_graphs[stack]
+        (endpoint,) = of_type(graph, "aws:ec2/vpcEndpoint:VpcEndpoint")
+        assert endpoint.inputs["serviceName"] == "com.amazonaws.eu-west-1.s3"
+        assert endpoint.inputs["vpcEndpointType"] == "Gateway"
+        private_tables = {r.id for r in of_type(graph, "aws:ec2/routeTable:RouteTable") if "private" in r.name}
+        assert set(endpoint.inputs["routeTableIds"]) == private_tables
+        assert len(private_tables) == (3 if stack == "aws-prod" else 2)

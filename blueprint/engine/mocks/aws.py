@@ -207,6 +207,7 @@ _HANDLERS: dict[str, Handler] = {
     "aws:ec2/routeTableAssociation:RouteTableAssociation": _ec2("rtbassoc"),
     "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
     "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce", "vpc-endpoint"),
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
     "aws:autoscaling/group:Group": _asg,
     "aws:autoscaling/policy:Policy": _passthrough,
