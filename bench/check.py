@@ -20,7 +20,7 @@ import yaml
 
 from blueprint.engine.analyzer import analyze
 from blueprint.engine.reports import CheckReport, StackResult, render
-from blueprint.engine.synth import synthesize_stacks
+from blueprint.engine.workers import synthesize_stacks
 from blueprint.presets import build_preset
 
 ROOT = Path(__file__).resolve().parents[1]

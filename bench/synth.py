@@ -10,7 +10,7 @@ import resource
 import time
 from pathlib import Path
 
-from blueprint.engine.synth import synthesize_stacks
+from blueprint.engine.workers import synthesize_stacks
 from blueprint.loader import load_stack_file
 
 ROOT = Path(__file__).resolve().parents[1]

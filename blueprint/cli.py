@@ -21,7 +21,7 @@ from blueprint.engine.graph import dot, mermaid
 from blueprint.engine.model import ResourceGraph
 from blueprint.engine.plan import plan_json, plan_text
 from blueprint.engine.reports import FORMATS, as_text, render
-from blueprint.engine.synth import SynthError, synthesize_stacks
+from blueprint.engine.workers import SynthError, synthesize_stacks
 from blueprint.errors import BlueprintError
 from blueprint.generator import render_stack, validate_generated, write_atomically
 from blueprint.loader import load_stack_file

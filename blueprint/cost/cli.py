@@ -13,7 +13,7 @@ import click
 from blueprint.cost import render
 from blueprint.cost.compare import CompareError, diff, estimate_at_ref
 from blueprint.cost.estimator import estimate
-from blueprint.engine.synth import SynthError, synthesize_stacks
+from blueprint.engine.workers import SynthError, synthesize_stacks
 from blueprint.errors import BlueprintError
 from blueprint.loader import load_stack_file
 from blueprint.project import Project, find_project

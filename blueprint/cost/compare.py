@@ -15,7 +15,7 @@ from typing import Any
 
 from blueprint.cost.estimator import estimate
 from blueprint.cost.model import Estimate, LineItem
-from blueprint.engine.synth import SynthError, synthesize_stacks
+from blueprint.engine.workers import SynthError, synthesize_stacks
 from blueprint.errors import BlueprintError
 from blueprint.loader import load_stack_file
 

@@ -19,7 +19,7 @@ the check fails closed and never returns a clean result it did not get.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -114,19 +114,44 @@ def analyze(
     `launch` (its own timeout applies). Raises PackError whenever the pack cannot deliver a
     complete verdict; the pack process is always killed before returning.
     """
+    return analyze_stream(
+        pack_dir,
+        project=graph.project,
+        stack=graph.stack,
+        records=iter(graph.resources),
+        policy_config=policy_config,
+        timeout=timeout,
+        launched=launched,
+    )
+
+
+def analyze_stream(
+    pack_dir: Path,
+    *,
+    project: str,
+    stack: str,
+    records: Iterator[ResourceRecord],
+    policy_config: Mapping[str, Any] | None = None,
+    timeout: float = 60.0,
+    launched: LaunchedPack | None = None,
+) -> AnalysisResult:
+    """`analyze`, with the resources arriving one by one as the program registers them (as
+    the engine analyzes them during a preview): each is analyzed as soon as it arrives, the
+    stack once `records` is exhausted. An exception raised by `records` (a failed synthesis)
+    propagates after the pack is closed."""
     try:  # a malformed config is rejected before any pack process starts
         spec = launched.spec if launched else read_pack_spec(Path(pack_dir))
         requested = _parse_policy_config(spec.label, policy_config)
-        pack = launched or launch(pack_dir, project=graph.project, stack=graph.stack, timeout=timeout)
+        pack = launched or launch(pack_dir, project=project, stack=stack, timeout=timeout)
     except BaseException:
         if launched is not None:
             launched.close()
         raise
     try:
-        if pack.stack != graph.stack:
-            raise ValueError(f"pack launched for {pack.stack}, asked to analyze {graph.stack}")
+        if pack.stack != stack:
+            raise ValueError(f"pack launched for {pack.stack}, asked to analyze {stack}")
         with _Client(pack.running, pack.deadline) as client:
-            return _Run(client, pack.spec, graph, requested).execute()
+            return _Run(client, pack.spec, project, stack, requested).execute(records)
     finally:
         pack.close()
 
@@ -427,14 +452,17 @@ class _Run:
         self,
         client: _Client,
         spec: PackSpec,
-        graph: ResourceGraph,
+        project: str,
+        stack: str,
         requested: Mapping[str, _PolicyConfig],
     ) -> None:
         self.client = client
         self.spec = spec
-        self.graph = graph
+        self.project = project
+        self.stack = stack
         self.requested = requested
-        self.by_urn = graph.by_urn()
+        self.records: list[ResourceRecord] = []  # filled as resources arrive
+        self.by_urn: dict[str, ResourceRecord] = {}
         self.pack = ""
         self.version = spec.version
         self.policies: list[_Policy] = []
@@ -442,14 +470,18 @@ class _Run:
         self.evaluated: list[tuple[str, str | None]] = []
         self.remediated: list[tuple[str, str]] = []
 
-    def execute(self) -> AnalysisResult:
+    def execute(self, records: Iterator[ResourceRecord]) -> AnalysisResult:
         self._handshake()
         info = self.client.call("GetAnalyzerInfo", "GetAnalyzerInfo", empty_pb2.Empty())
         self.pack = info.name
         self.version = self.spec.version or info.version  # PulumiPolicy.yaml wins
         self.policies = _policies_of(self.spec.label, info)
         self._configure(info)
-        inputs = {r.urn: self._analyze_resource(r) for r in self.graph.resources}
+        inputs: dict[str, Mapping[str, Any]] = {}
+        for record in records:
+            self.records.append(record)
+            self.by_urn[record.urn] = record  # providers register before the resources using them
+            inputs[record.urn] = self._analyze_resource(record)
         self._analyze_stack(inputs)
         return AnalysisResult(
             pack=self.pack,
@@ -474,9 +506,7 @@ class _Run:
         self.client.call_optional(
             "ConfigureStack",
             "ConfigureStack",
-            analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=self.graph.stack, project=self.graph.project, dry_run=True
-            ),
+            analyzer_pb2.AnalyzerStackConfigureRequest(stack=self.stack, project=self.project, dry_run=True),
         )
 
     def _configure(self, info: analyzer_pb2.AnalyzerInfo) -> None:
@@ -559,7 +589,7 @@ class _Run:
 
     def _analyze_stack(self, inputs: Mapping[str, Mapping[str, Any]]) -> None:
         # The engine checks final outputs here; a preview's outputs default to its inputs.
-        resources = [_stack_resource(r, r.outputs or inputs[r.urn], self.by_urn) for r in self.graph.resources]
+        resources = [_stack_resource(r, r.outputs or inputs[r.urn], self.by_urn) for r in self.records]
         answer = self.client.call_optional(
             "AnalyzeStack", "AnalyzeStack", analyzer_pb2.AnalyzeStackRequest(resources=resources)
         )

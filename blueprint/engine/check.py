@@ -7,6 +7,7 @@ produced, so a broken pack can never look like a clean one."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,11 +17,11 @@ from typing import Any
 from blueprint.cost import estimate
 from blueprint.cost.compare import CompareError, StackNotAtRef, estimate_at_ref
 from blueprint.cost.policy import STACK_FILE_ENV
-from blueprint.engine.analyzer import PackError, analyze, launch
+from blueprint.engine.analyzer import PackError, analyze_stream, launch
 from blueprint.engine.locate import blueprint_lines
 from blueprint.engine.model import AnalysisResult, ResourceGraph
 from blueprint.engine.reports import CheckReport, CostSummary, StackResult
-from blueprint.engine.synth import SynthError, project_name_of, synthesis_pool, synthesis_result
+from blueprint.engine.workers import SynthError, SynthesisPool, project_name_of
 from blueprint.errors import BlueprintError
 from blueprint.loader import StackFile, load_stack_file
 from blueprint.project import Project
@@ -46,17 +47,18 @@ class CheckOptions:
 def run_check(
     project: Project, paths: list[Path], options: CheckOptions, progress: Callable[[str], None] = lambda _: None
 ) -> CheckReport:
-    stack_files = _load_all(project, paths)
-    configs = {sf.name: _policy_config(project, options, sf) for sf in stack_files}
-    project_name = project_name_of(project.root)
-    progress(f"checking {len(stack_files)} stack(s), {options.jobs} at a time")
-
-    with synthesis_pool(project.root, jobs=options.jobs) as submit:
+    # Workers start now, so their start-up overlaps loading and validating the stack files.
+    with SynthesisPool(project.root, jobs=options.jobs, expected=len(paths)) as pool:
+        stack_files = _load_all(project, paths)
+        configs = {sf.name: _policy_config(project, options, sf) for sf in stack_files}
+        project_name = project_name_of(project.root)
+        progress(f"checking {len(stack_files)} stack(s), {options.jobs} at a time")
 
         def one(sf: StackFile) -> StackResult:
-            # The pack starts while its stack synthesizes: the two start-ups overlap.
-            synthesis = submit(sf.path)
+            synthesis = pool.submit(sf.name, sf.config)
             try:
+                # The pack starts while its stack synthesizes, and analyzes each resource as
+                # soon as the program registers it, as the engine does during a preview.
                 launched = launch(
                     options.pack_dir,
                     project=project_name,
@@ -67,25 +69,33 @@ def run_check(
             except PackError as exc:
                 synthesis.cancel()
                 raise CheckError([f"{sf.name}: {exc}"]) from None
-            graph = synthesis_result(sf.path, synthesis)
-            if isinstance(graph, SynthError):
-                launched.close()
-                raise CheckError([str(graph)])
             try:
                 config = configs[sf.name]
                 if options.compare_ref is not None:
                     config = with_base_cost(config, _base_cost(project, sf, options.compare_ref))
             except CheckError:
                 launched.close()
+                synthesis.cancel()
                 raise
+            deadline = time.monotonic() + launched.deadline.remaining()
             try:
-                analysis = analyze(options.pack_dir, graph, policy_config=config, launched=launched)
+                analysis = analyze_stream(
+                    options.pack_dir,
+                    project=project_name,
+                    stack=sf.name,
+                    records=synthesis.records(deadline),
+                    policy_config=config,
+                    launched=launched,
+                )
+            except SynthError as exc:
+                raise CheckError([str(exc)]) from None
             except PackError as exc:
+                synthesis.cancel()
                 raise CheckError([f"{sf.name}: {exc}"]) from None
-            return _result(project, sf, graph, analysis, progress)
+            return _result(project, sf, synthesis.graph(), analysis, progress)
 
-        with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-            futures = [pool.submit(one, sf) for sf in stack_files]
+        with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as threads:
+            futures = [threads.submit(one, sf) for sf in stack_files]
             errors: list[str] = []
             results: list[StackResult] = []
             for future in futures:

@@ -10,18 +10,13 @@ request, and then delegates to `MockMonitor`."""
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import runpy
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import grpc
-import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import mocks as pulumi_mocks
@@ -31,19 +26,18 @@ from pulumi.runtime.sync_await import _sync_await
 
 from blueprint.engine.mocks import PlatformMocks
 from blueprint.engine.model import ResourceGraph, ResourceRecord
-from blueprint.loader import load_stack_file
+from blueprint.engine.workers import SynthError, project_name_of, synthesize_stacks
+
+__all__ = ["RecordingMonitor", "SynthError", "project_name_of", "synthesize", "synthesize_stacks"]
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
-class SynthError(Exception):
-    """The program failed under mocks; the message says where."""
-
-
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+    def __init__(self, mocks: pulumi_mocks.Mocks, on_record: Callable[[ResourceRecord], None] | None = None) -> None:
         super().__init__(mocks)
         self.records: list[ResourceRecord] = []
+        self._on_record = on_record
         self.stack_outputs: dict[str, Any] = {}
         self._stack_callbacks: list[Any] = []
         self._resource_callbacks: dict[str, list[Any]] = {}
@@ -125,7 +119,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             request = self._transform(request, urn)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != STACK_TYPE:
-            self.records.append(self._record(request, urn))
+            record = self._record(request, urn)
+            self.records.append(record)
+            if self._on_record is not None:
+                self._on_record(record)
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
@@ -182,13 +179,20 @@ def _run_program(program: Path) -> None:
     runpy.run_path(str(program), run_name="__main__")
 
 
-def synthesize(program: Path, *, project: str, stack: str, config: Mapping[str, Any]) -> ResourceGraph:
-    """Run `program` (a Pulumi `__main__.py`) once under mocks. The Pulumi runtime is
-    process-global: call this once per process."""
+def synthesize(
+    program: Path,
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, Any],
+    on_record: Callable[[ResourceRecord], None] | None = None,
+) -> ResourceGraph:
+    """Run `program` (a Pulumi `__main__.py`) once under mocks; `on_record` sees each resource
+    as it is registered. The Pulumi runtime is process-global: call this once per process."""
     values, secrets = config_for_pulumi(config)
     pulumi_config.set_all_config(values, secrets)
     mocks = PlatformMocks(project=project, stack=stack, config=config)
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, on_record)
     pulumi_mocks.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
     program_dir = str(program.parent.resolve())
     sys.path.insert(0, program_dir)
@@ -201,45 +205,3 @@ def synthesize(program: Path, *, project: str, stack: str, config: Mapping[str, 
         for channel in monitor._channels.values():
             channel.close()
     return ResourceGraph(project=project, stack=stack, resources=tuple(monitor.records))
-
-
-def _synthesize_file(root: str, stack_path: str) -> ResourceGraph:
-    # Runs in a fresh worker process: the Pulumi runtime is global to a process.
-    project_root = Path(root)
-    sf = load_stack_file(Path(stack_path))
-    project = project_name_of(project_root)
-    return synthesize(project_root / "__main__.py", project=project, stack=sf.name, config=sf.config)
-
-
-def project_name_of(root: Path) -> str:
-    doc = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
-    return str(doc["name"])
-
-
-@contextmanager
-def synthesis_pool(root: Path, *, jobs: int) -> Iterator[Callable[[Path], Future[ResourceGraph]]]:
-    """A pool of fresh worker processes, `jobs` at a time, one per stack (the Pulumi runtime
-    is process-global). Yields `submit(stack_path) -> Future[ResourceGraph]`; a future raises
-    SynthError when that stack's program failed."""
-    # gRPC logs a harmless GOAWAY when the program's callback server stops; workers inherit this.
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx, max_tasks_per_child=1) as pool:
-        yield lambda path: pool.submit(_synthesize_file, str(root), str(path))
-
-
-def synthesis_result(path: Path, future: Future[ResourceGraph]) -> ResourceGraph | SynthError:
-    try:
-        return future.result()
-    except SynthError as exc:
-        return exc
-    except Exception as exc:  # a crash in the worker is the stack's failure, not ours
-        return SynthError(f"{path.name}: synthesis failed: {type(exc).__name__}: {exc}")
-
-
-def synthesize_stacks(root: Path, stack_paths: list[Path], *, jobs: int) -> list[ResourceGraph | SynthError]:
-    """Synthesize each stack in its own fresh process, `jobs` at a time; results in input
-    order, a SynthError in place of each stack whose program failed."""
-    with synthesis_pool(root, jobs=jobs) as submit:
-        futures = [submit(p) for p in stack_paths]
-        return [synthesis_result(p, f) for p, f in zip(stack_paths, futures, strict=True)]

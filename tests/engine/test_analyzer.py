@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from blueprint.engine import packs
-from blueprint.engine.analyzer import PackError, analyze
+from blueprint.engine.analyzer import PackError, analyze, analyze_stream
 from blueprint.engine.model import (
     SECRET_SIG_KEY,
     SECRET_SIG_VALUE,
@@ -460,6 +460,38 @@ def test_clean_run_leaves_no_process(launched: list[subprocess.Popen[bytes]]) ->
     analyze(BASIC, GRAPH)
     assert len(launched) == 1
     assert launched[0].args == [sys.executable, "-u", "-m", "pulumi.policy", packs.ENGINE_ADDRESS_PLACEHOLDER, "."]
+
+
+# --- streaming ---------------------------------------------------------------------------------
+
+
+def test_streamed_resources_get_the_same_verdict_as_a_whole_graph(basic_default: AnalysisResult) -> None:
+    arrived: list[str] = []
+
+    def one_by_one() -> Iterator[ResourceRecord]:
+        for record in GRAPH.resources:
+            arrived.append(record.urn)
+            yield record
+
+    result = analyze_stream(BASIC, project=GRAPH.project, stack=GRAPH.stack, records=one_by_one())
+    assert arrived == [r.urn for r in GRAPH.resources]
+    assert details(result) == details(basic_default)
+    assert set(result.evaluated) == set(basic_default.evaluated)
+
+
+def test_a_synthesis_failing_mid_stream_propagates_and_closes_the_pack(
+    launched: list[subprocess.Popen[bytes]],
+) -> None:
+    class Broken(Exception):
+        pass
+
+    def fails_after_two() -> Iterator[ResourceRecord]:
+        yield from GRAPH.resources[:2]
+        raise Broken("the program failed")
+
+    with pytest.raises(Broken, match="the program failed"):
+        analyze_stream(BASIC, project=GRAPH.project, stack=GRAPH.stack, records=fails_after_two())
+    assert len(launched) == 1  # the fixture then checks it was killed and reaped
 
 
 # --- Node parity --------------------------------------------------------------------------------

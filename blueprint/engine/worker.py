@@ -1,0 +1,50 @@
+"""A synthesis worker process (see blueprint.engine.workers), given the file descriptor FD.
+
+Imports the Pulumi runtime first, while the parent is still validating stacks; then reads one
+pickled Job from stdin, runs the program under mocks and writes each registration to FD as it
+happens, then ("done", None) or ("error", message)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from blueprint.engine.synth import SynthError, synthesize
+from blueprint.engine.workers import Job
+
+
+def main(argv: list[str]) -> int:
+    results: IO[bytes] = os.fdopen(int(argv[1]), "wb")
+
+    def send(kind: str, payload: Any) -> None:
+        pickle.dump((kind, payload), results, protocol=pickle.HIGHEST_PROTOCOL)
+        results.flush()
+
+    job = pickle.load(sys.stdin.buffer)  # noqa: S301 (from the parent that started us, over a pipe)
+    if not isinstance(job, Job):
+        send("error", f"the synthesis worker got {type(job).__name__}, not a Job")
+        return 2
+    root = Path(job.root)
+    try:
+        synthesize(
+            root / "__main__.py",
+            project=job.project,
+            stack=job.stack,
+            config=job.config,
+            on_record=lambda record: send("record", record),
+        )
+    except SynthError as exc:
+        send("error", str(exc))
+        return 1
+    except Exception as exc:  # anything else is still the stack's failure, reported as such
+        send("error", f"{job.stack}: synthesis failed: {type(exc).__name__}: {exc}")
+        return 1
+    send("done", None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
