@@ -10,24 +10,23 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from blueprint import __version__
 from blueprint.catalog import CLOUDS, load_catalog
 from blueprint.cost.cli import cost_command
-from blueprint.engine.check import CheckError, CheckOptions, run_check
-from blueprint.engine.graph import dot, mermaid
-from blueprint.engine.model import ResourceGraph
-from blueprint.engine.plan import plan_json, plan_text
-from blueprint.engine.reports import FORMATS, as_text, render
-from blueprint.engine.workers import SynthError, synthesize_stacks
+from blueprint.engine.reports import FORMATS
 from blueprint.errors import BlueprintError
-from blueprint.generator import render_stack, validate_generated, write_atomically
-from blueprint.loader import load_stack_file
 from blueprint.presets import PRESETS, build_preset, environment_of
 from blueprint.project import Project, find_project
-from blueprint.schema import schema
+
+if TYPE_CHECKING:
+    from blueprint.engine.model import ResourceGraph
+
+# Commands import what they run when they run: `mlbp check` starts its synthesis workers
+# first, so their start-up overlaps the engine's imports (pulumi, grpc, jsonschema).
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # Pulumi's rule; also keeps `new` inside stacks/
@@ -118,6 +117,8 @@ def new(
     \b
     Example: mlbp new aws-prod --cloud aws --region eu-west-1 --preset training
     """
+    from blueprint.generator import render_stack, validate_generated, write_atomically
+
     if not STACK_NAME.fullmatch(stack):
         raise InputError([f"{stack}: not a stack name (letters, digits, '-', '_' and '.' only)"])
     path = c.project.stack_path(stack)
@@ -156,6 +157,8 @@ def validate(c: Context, stacks: tuple[str, ...], all_stacks: bool) -> None:
     STACKS are names (aws-prod -> stacks/Pulumi.aws-prod.yaml) or paths. Every problem of
     every stack is printed as `file: $.path: message`; exit code 2 if there is any.
     """
+    from blueprint.loader import load_stack_file
+
     try:
         paths = c.project.resolve_stacks(stacks, all_stacks)
     except BlueprintError as exc:
@@ -194,6 +197,8 @@ def plan(c: Context, stack: str, fmt: str) -> None:
     No cloud credentials and no Pulumi CLI are needed; computed values (ids, ARNs) are
     realistic stand-ins.
     """
+    from blueprint.engine.plan import plan_json, plan_text
+
     result = _synthesize_one(c, stack)
     click.echo(plan_json(result) if fmt == "json" else plan_text(result), nl=False)
 
@@ -269,24 +274,35 @@ def check(
     is violated, 1 when one is, 2 on bad input or when the pack crashes, hangs or misbehaves
     (the check never reports a clean result it did not get).
     """
+    from blueprint.engine.workers import SynthesisPool
+
     try:
         paths = c.project.resolve_stacks(stacks, all_stacks)
     except BlueprintError as exc:
         raise InputError(exc.problems) from None
-    options = CheckOptions(
-        pack_dir=pack_dir or c.project.policies_dir,
-        pack_config=pack_config,
-        jobs=jobs,
-        timeout=timeout,
-        compare_ref=compare,
-    )
-    show_progress = sys.stderr.isatty()
-    try:
-        report = run_check(
-            c.project, paths, options, progress=lambda line: click.echo(line, err=True) if show_progress else None
+    with SynthesisPool(c.project.root, jobs=jobs, expected=len(paths)) as pool:
+        from blueprint.engine.check import CheckError, CheckOptions, run_check
+        from blueprint.engine.reports import as_text, render
+        from blueprint.generator import write_atomically
+
+        options = CheckOptions(
+            pack_dir=pack_dir or c.project.policies_dir,
+            pack_config=pack_config,
+            jobs=jobs,
+            timeout=timeout,
+            compare_ref=compare,
         )
-    except CheckError as exc:
-        raise InputError(exc.problems) from None
+        show_progress = sys.stderr.isatty()
+        try:
+            report = run_check(
+                c.project,
+                paths,
+                options,
+                progress=lambda line: click.echo(line, err=True) if show_progress else None,
+                pool=pool,
+            )
+        except CheckError as exc:
+            raise InputError(exc.problems) from None
     color = fmt == "text" and output is None and sys.stdout.isatty()
     text = as_text.render(report, color=color) if fmt == "text" else render(report, fmt)
     if output is None:
@@ -311,6 +327,8 @@ def check(
 def graph(c: Context, stack: str, fmt: str) -> None:
     """Draw STACK's resources: components contain their resources (solid arrows), dashed
     arrows are dependencies. Synthesized offline, like `mlbp plan`."""
+    from blueprint.engine.graph import dot, mermaid
+
     resource_graph = _synthesize_one(c, stack)
     click.echo(mermaid(resource_graph) if fmt == "mermaid" else dot(resource_graph), nl=False)
 
@@ -327,6 +345,8 @@ def graph(c: Context, stack: str, fmt: str) -> None:
 @pass_context
 def stacks_cmd(c: Context, fmt: str) -> None:
     """List the stacks in stacks/ with their cloud, environment and region (validated)."""
+    from blueprint.loader import load_stack_file
+
     try:
         paths = c.project.resolve_stacks((), True)
     except BlueprintError as exc:
@@ -367,6 +387,9 @@ def stacks_cmd(c: Context, fmt: str) -> None:
 )
 def schema_cmd(output: Path | None) -> None:
     """Print the blueprint JSON Schema (draft 2020-12), for editors and other tools."""
+    from blueprint.generator import write_atomically
+    from blueprint.schema import schema
+
     text = json.dumps(schema(), indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
@@ -398,6 +421,9 @@ for _command in cli.commands.values():
 
 
 def _synthesize_one(c: Context, stack: str) -> ResourceGraph:
+    from blueprint.engine.workers import SynthError, synthesize_stacks
+    from blueprint.loader import load_stack_file
+
     try:
         (path,) = c.project.resolve_stacks((stack,), False)
         load_stack_file(path, c.project.display(path))

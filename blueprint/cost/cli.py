@@ -10,12 +10,7 @@ from pathlib import Path
 
 import click
 
-from blueprint.cost import render
-from blueprint.cost.compare import CompareError, diff, estimate_at_ref
-from blueprint.cost.estimator import estimate
-from blueprint.engine.workers import SynthError, synthesize_stacks
 from blueprint.errors import BlueprintError
-from blueprint.loader import load_stack_file
 from blueprint.project import Project, find_project
 
 EXIT_INPUT = 2
@@ -65,6 +60,13 @@ def cost_command(ctx: click.Context, stack: str, fmt: str, ref: str | None) -> N
     blueprint/data/prices/<cloud>.yaml, each with its source and date; a price that is not
     there is a note, never a silent zero.
     """
+    # Imported here: the main CLI registers this command without paying for the cost model.
+    from blueprint.cost import render
+    from blueprint.cost.compare import CompareError, diff, estimate_at_ref
+    from blueprint.cost.estimator import estimate
+    from blueprint.engine.workers import SynthError, synthesize_stacks
+    from blueprint.loader import load_stack_file
+
     project = _project(ctx)
     try:
         (path,) = project.resolve_stacks((stack,), False)

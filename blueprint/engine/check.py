@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,17 @@ class CheckOptions:
 
 
 def run_check(
-    project: Project, paths: list[Path], options: CheckOptions, progress: Callable[[str], None] = lambda _: None
+    project: Project,
+    paths: list[Path],
+    options: CheckOptions,
+    progress: Callable[[str], None] = lambda _: None,
+    pool: SynthesisPool | None = None,
 ) -> CheckReport:
-    # Workers start now, so their start-up overlaps loading and validating the stack files.
-    with SynthesisPool(project.root, jobs=options.jobs, expected=len(paths)) as pool:
+    """Check every stack; `pool`: synthesis workers the caller started early (default: our own,
+    started before the stack files are validated, so their start-up overlaps it)."""
+    own = pool is None
+    pool = pool or SynthesisPool(project.root, jobs=options.jobs, expected=len(paths))
+    with pool if own else nullcontext(pool):
         stack_files = _load_all(project, paths)
         configs = {sf.name: _policy_config(project, options, sf) for sf in stack_files}
         project_name = project_name_of(project.root)

@@ -9,7 +9,9 @@ request, and then delegates to `MockMonitor`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import runpy
 import sys
 from collections.abc import Callable, Mapping
@@ -18,6 +20,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import _callbacks as pulumi_callbacks
 from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import callback_pb2, callback_pb2_grpc, resource_pb2
@@ -50,14 +53,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterStackTransform(request)  # type: ignore[no-untyped-call]
 
     def _invoke(self, callback: Any, request: Any) -> Any:
-        channel = self._channels.get(callback.target)
-        if channel is None:
-            channel = self._channels[callback.target] = grpc.insecure_channel(callback.target)
-        stub = callback_pb2_grpc.CallbacksStub(channel)
-        reply = stub.Invoke(
-            callback_pb2.CallbackInvokeRequest(token=callback.token, request=request.SerializeToString()),
-            timeout=60,
-        )
+        invoke = callback_pb2.CallbackInvokeRequest(token=callback.token, request=request.SerializeToString())
+        servicer = _local_servicer(callback.target)
+        if servicer is not None:
+            # The program's own callback server, in this process: run its Invoke handler on its
+            # loop directly, the bytes in and out as over gRPC, without the transport's cost.
+            reply = asyncio.run_coroutine_threadsafe(servicer.Invoke(invoke, _Abort()), servicer._loop).result(
+                timeout=60
+            )
+        else:
+            channel = self._channels.get(callback.target)
+            if channel is None:
+                channel = self._channels[callback.target] = grpc.insecure_channel(callback.target)
+            reply = callback_pb2_grpc.CallbacksStub(channel).Invoke(invoke, timeout=60)
         return resource_pb2.TransformResponse.FromString(reply.response)
 
     def _chain(self, request: Any, urn: str) -> list[Any]:
@@ -149,6 +157,27 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             ignore_changes=tuple(request.ignoreChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
         )
+
+
+class CallbackError(Exception):
+    """A transform failed; the message is what the callback server would have sent."""
+
+
+class _Abort:
+    """The part of a gRPC servicer context the callback server uses: `abort` ends the call."""
+
+    async def abort(self, code: grpc.StatusCode, details: str) -> None:
+        raise CallbackError(details)
+
+
+def _local_servicer(target: str) -> Any | None:
+    """The callback server at `target` if it lives in this process (it always does under
+    mocks); None if this SDK keeps its servers elsewhere, and gRPC is used instead.
+    MLBP_TRANSFORMS_OVER_GRPC=1 forces gRPC (the tests run both paths)."""
+    if os.environ.get("MLBP_TRANSFORMS_OVER_GRPC"):
+        return None
+    servers = getattr(pulumi_callbacks._CallbackServicer, "_servicers", [])
+    return next((s for s in servers if getattr(s, "_target", None) == target and hasattr(s, "_loop")), None)
 
 
 def _plain(struct: struct_pb2.Struct) -> dict[str, Any]:

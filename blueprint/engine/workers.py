@@ -28,8 +28,6 @@ from typing import IO, Any
 import yaml
 
 from blueprint.engine.model import ResourceGraph, ResourceRecord
-from blueprint.errors import BlueprintError
-from blueprint.loader import load_stack_file
 
 
 class SynthError(Exception):
@@ -233,6 +231,10 @@ def synthesize_stacks(
 ) -> list[ResourceGraph | SynthError]:
     """Synthesize each stack file in its own fresh process, `jobs` at a time; results in input
     order, a SynthError in place of each stack that could not be loaded or synthesized."""
+    # Here, not at the top: the CLI imports this module to start workers before the loader.
+    from blueprint.errors import BlueprintError  # noqa: PLC0415
+    from blueprint.loader import load_stack_file  # noqa: PLC0415
+
     deadline = None if timeout is None else time.monotonic() + timeout
     with SynthesisPool(root, jobs=jobs, expected=len(stack_paths)) as pool:
         started: list[Synthesis | SynthError] = []

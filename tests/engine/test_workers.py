@@ -90,3 +90,24 @@ def test_closing_the_pool_kills_idle_and_running_workers() -> None:
     with pytest.raises(SynthError):
         synthesis.graph(deadline=time.monotonic() + 30)
     assert all(w.proc.poll() is not None for w in pool._all)
+
+
+@pytest.mark.parametrize("over_grpc", [False, True], ids=["in-process", "over-grpc"])
+def test_stack_transforms_run_as_the_engine_runs_them(monkeypatch: pytest.MonkeyPatch, over_grpc: bool) -> None:
+    if over_grpc:  # the fallback for an SDK whose callback server we cannot reach in-process
+        monkeypatch.setenv("MLBP_TRANSFORMS_OVER_GRPC", "1")
+    with SynthesisPool(PROGRAM, jobs=1, expected=1) as pool:
+        graph = pool.submit("dev", {"test:mode": "transform"}).graph(deadline=time.monotonic() + 60)
+    (widget,) = graph.resources
+    assert (widget.type, widget.custom, widget.protect) == ("test:index:Widget", True, True)
+    assert widget.inputs == {"size": 1, "label": "transformed"}
+
+
+@pytest.mark.parametrize("over_grpc", [False, True], ids=["in-process", "over-grpc"])
+def test_a_failing_transform_fails_the_stack_with_its_message(monkeypatch: pytest.MonkeyPatch, over_grpc: bool) -> None:
+    if over_grpc:
+        monkeypatch.setenv("MLBP_TRANSFORMS_OVER_GRPC", "1")
+    with SynthesisPool(PROGRAM, jobs=1, expected=1) as pool:
+        synthesis = pool.submit("dev", {"test:mode": "transform-fails"})
+        with pytest.raises(SynthError, match=r"^dev: the program failed under mocks: .*this transform is broken"):
+            synthesis.graph(deadline=time.monotonic() + 60)
