@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal, cast
 
-import yaml
+from blueprint.yamlsrc import load_trusted
 
 Cloud = Literal["aws", "gcp", "azure"]
 CLOUDS: tuple[Cloud, ...] = ("aws", "gcp", "azure")
@@ -153,7 +153,7 @@ def not_offered(cloud: Cloud) -> dict[str, tuple[frozenset[str], str]]:
     Availability is recorded next to the prices in data/prices/<cloud>.yaml (`notOffered`,
     with its source), since both come from the same price lists."""
     text = resources.files("blueprint").joinpath(f"data/prices/{cloud}.yaml").read_text(encoding="utf-8")
-    raw = cast(dict[str, Any], yaml.safe_load(text))
+    raw = cast(dict[str, Any], load_trusted(text))
     sources = raw.get("sources", {})
     out: dict[str, tuple[frozenset[str], str]] = {}
     for table in raw.values():
@@ -170,4 +170,4 @@ def not_offered(cloud: Cloud) -> dict[str, tuple[frozenset[str], str]]:
 @cache
 def load_catalog() -> Catalog:
     text = resources.files("blueprint").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
-    return parse_catalog(cast(dict[str, Any], yaml.safe_load(text)))
+    return parse_catalog(cast(dict[str, Any], load_trusted(text)))

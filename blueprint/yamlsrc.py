@@ -1,5 +1,10 @@
 """Strict YAML reading for stack files: duplicate keys are errors (PyYAML silently keeps the
-last one), and we keep each node's line so reports can point into the file."""
+last one), and we keep each node's line so reports can point into the file.
+
+Stack files are user input and always go through the pure-Python `parse_yaml` (its messages
+and its nesting and alias limits are part of the contract). Only the data files we ship
+(`load_trusted`) and the second pass for line numbers, over text `parse_yaml` has already
+accepted, use libyaml when PyYAML has it."""
 
 from __future__ import annotations
 
@@ -12,6 +17,27 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 # A stack file holds hundreds of values; aliases can make a few bytes stand for billions
 # ("billion laughs"), which would hang every consumer walking the result.
 MAX_VALUES = 100_000
+
+
+def _nesting_capped_libyaml() -> bool:
+    """Whether PyYAML's libyaml refuses deep nesting (0.2.6 and later stop at 1000 levels): its
+    composer recurses in C, where Python's recursion limit does not apply."""
+    if not yaml.__with_libyaml__:
+        return False
+    try:
+        from yaml import _yaml  # noqa: PLC0415  # the C extension, present with __with_libyaml__
+
+        return tuple(_yaml.get_version()) >= (0, 2, 6)
+    except (ImportError, AttributeError):
+        return False
+
+
+_TRUSTED_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = (
+    yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+)
+_LINE_LOADERS: tuple[type[yaml.SafeLoader] | type[yaml.CSafeLoader], ...] = (
+    (yaml.CSafeLoader, yaml.SafeLoader) if _nesting_capped_libyaml() else (yaml.SafeLoader,)
+)
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -82,6 +108,12 @@ def _check_expansion(root: Node) -> None:
             stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
 
 
+def load_trusted(text: str) -> Any:
+    """Parse a data file we ship (catalog, prices): not user input, so libyaml's loader when
+    available (about ten times faster), PyYAML's SafeLoader otherwise. Same values either way."""
+    return yaml.load(text, Loader=_TRUSTED_LOADER)  # noqa: S506  # a safe loader either way
+
+
 def yaml_error_message(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -94,10 +126,17 @@ def yaml_error_message(exc: yaml.YAMLError) -> str:
 
 def line_index(text: str, root_path: tuple[str, ...]) -> dict[tuple[str | int, ...], int]:
     """1-based line of every mapping value / sequence item below `root_path` (a chain of
-    mapping keys from the document root), keyed by its path relative to that node."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError):
+    mapping keys from the document root), keyed by its path relative to that node.
+
+    Runs on text `parse_yaml` accepted: composed with libyaml when available (nesting capped
+    there), else, or if libyaml disagrees, with the pure-Python composer."""
+    for loader in _LINE_LOADERS:
+        try:
+            node = yaml.compose(text, Loader=loader)
+            break
+        except (yaml.YAMLError, RecursionError):
+            continue
+    else:
         return {}
     for key in root_path:
         node = _child(node, key) if node is not None else None

@@ -95,9 +95,31 @@ def blueprint_for_stack(stack: str | None = None, *, start: Path | None = None) 
     # live in stacks/), so the pack judges that blueprint and not a namesake.
     given = os.environ.get(STACK_FILE_ENV)
     if given and stack_name_of(Path(given)) == name:
-        return load_stack_file(Path(given), given).blueprint
+        return _load_blueprint(Path(given), given)
     project = find_project(start)
-    return load_stack_file(project.stack_path(name), f"stacks/Pulumi.{name}.yaml").blueprint
+    return _load_blueprint(project.stack_path(name), f"stacks/Pulumi.{name}.yaml")
+
+
+# Resolved stack file -> (its size and modification time when read, its blueprint). Several
+# stack policies ask for the blueprint in every AnalyzeStack call, and validating a stack file
+# (strict YAML, schema, semantics) costs ~50 ms: read each file once per process, again only
+# if it changed. Failures are not kept: each call reports them anew.
+_BLUEPRINTS: dict[Path, tuple[tuple[int, int], Blueprint]] = {}
+
+
+def _load_blueprint(path: Path, display: str) -> Blueprint:
+    try:
+        resolved = path.resolve()
+        stat = resolved.stat()
+    except OSError:  # missing or unreadable: the loader says so in its own words
+        return load_stack_file(path, display).blueprint
+    stamp = (stat.st_size, stat.st_mtime_ns)
+    cached = _BLUEPRINTS.get(resolved)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    blueprint = load_stack_file(path, display).blueprint
+    _BLUEPRINTS[resolved] = (stamp, blueprint)
+    return blueprint
 
 
 def estimate_for_policy(

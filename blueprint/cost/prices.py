@@ -14,9 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal, cast
 
-import yaml
-
 from blueprint.catalog import Cloud
+from blueprint.yamlsrc import load_trusted
 
 HOURS_PER_MONTH = 730.0
 PriceKind = Literal["instance", "gpu", "storage", "nat"]
@@ -224,4 +223,4 @@ def parse_price_book(raw: Mapping[str, Any]) -> PriceBook:
 @cache
 def load_price_book(cloud: Cloud) -> PriceBook:
     text = resources.files("blueprint").joinpath(f"data/prices/{cloud}.yaml").read_text(encoding="utf-8")
-    return parse_price_book(cast(dict[str, Any], yaml.safe_load(text)))
+    return parse_price_book(cast(dict[str, Any], load_trusted(text)))

@@ -26,6 +26,7 @@ from pulumi_policy import (
     Severity,
     StackValidationArgs,
     StackValidationPolicy,
+    proxy,
 )
 from pulumi_policy.policy import Policy
 from pulumi_policy.proxy import UnknownValueError
@@ -64,6 +65,15 @@ class _NotKnownYet(UnknownValueError):
 def plain(value: Any) -> Any:
     """The SDK wraps properties in proxies that raise on unknown values; rules want the plain
     wire values (sentinels included) and decide themselves."""
+    kind = type(value)
+    # Fast paths for what the SDK builds (every policy call converts every property anew):
+    # its own proxies and JSON scalars, by exact type. Anything else takes the general path.
+    if kind is _DICT_PROXY:
+        return {str(k): v if type(v) in _SCALARS else plain(v) for k, v in value["__target"].items()}
+    if kind is _LIST_PROXY:
+        return [v if type(v) in _SCALARS else plain(v) for v in value["__target"]]
+    if kind in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         inner = value["__target"] if "__target" in value else value  # noqa: SIM401  # proxies have no .get
         return {str(k): plain(v) for k, v in inner.items()}
@@ -71,6 +81,12 @@ def plain(value: Any) -> Any:
         inner = value["__target"] if _is_list_proxy(value) else value  # type: ignore[call-overload]
         return [plain(v) for v in inner]
     return value
+
+
+# The proxy classes of `pulumi_policy.proxy` (private there: looked up, not relied on).
+_DICT_PROXY: type | None = getattr(proxy, "_DictProxy", None)
+_LIST_PROXY: type | None = getattr(proxy, "_ListProxy", None)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _is_list_proxy(value: Sequence[Any]) -> bool:

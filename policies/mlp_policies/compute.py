@@ -493,7 +493,10 @@ def stack_pools(stack: Stack) -> list[Pool]:
     ASG's launch template (instance type, spot market), a MIG's instance template and
     autoscaler, a VMSS's autoscale setting. Templates appear only inside their groups."""
     templates = stack.of_type(AWS_LAUNCH_TEMPLATE, GCP_TEMPLATES)
-    return [_joined(stack, pool, templates) for r in stack.resources if r not in templates for pool in pools_of(r)]
+    template_types = {AWS_LAUNCH_TEMPLATE, *GCP_TEMPLATES}  # `r in templates` exactly, without O(n^2) compares
+    return [
+        _joined(stack, pool, templates) for r in stack.resources if r.type not in template_types for pool in pools_of(r)
+    ]
 
 
 def _joined(stack: Stack, pool: Pool, templates: list[Resource]) -> Pool:

@@ -19,6 +19,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from components.common.sdk import resource_parameters
@@ -43,9 +44,11 @@ ASG_TYPE = "aws:autoscaling/group:Group"  # takes a list of {key, value, propaga
 _SEPARATORS = re.compile(r"[\s,_]+")
 
 
+@cache
 def tag_property(type_token: str) -> str | None:
     """The wire name of the property holding the resource's tags or labels; None when the
-    resource takes none (or its SDK is not installed)."""
+    resource takes none (or its SDK is not installed). Read from the SDK's source; only a type
+    the source reading cannot place imports its SDK module."""
     with warnings.catch_warnings():  # importing an SDK module may warn about its own deprecations
         warnings.simplefilter("ignore", DeprecationWarning)
         params = resource_parameters(type_token)

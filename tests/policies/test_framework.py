@@ -3,8 +3,10 @@ checks and the CrossGuard adapters."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
+import pulumi
 import pytest
 from mlp_policies.adapters import SUPPRESSIONS_POLICY, plain, suppression_policy, to_policy
 from mlp_policies.cost.gpu_types_allowed_in_environment import RULE as GPU_TYPES
@@ -80,6 +82,33 @@ def test_plain_unwraps_the_sdk_proxies_keeping_sentinels() -> None:
     with pytest.raises(UnknownValueError):
         _ = proxied["tags"]["owner"]
     assert plain(proxied) == {"tags": {"owner": U_STRING}, "list": [{"x": 1}], "v": 2}
+
+
+def _exact_types(value: Any) -> Any:
+    """`value` with every container's exact type spelled out, to compare conversions strictly."""
+    if isinstance(value, dict):
+        return ("dict", {k: _exact_types(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return ("list", [_exact_types(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def test_plain_gives_plain_dicts_lists_and_the_very_scalars() -> None:
+    asset = pulumi.StringAsset("x")
+    wire = {
+        "a": [[], {}, [{"b": [1.0, True, None, "s", U_NUMBER]}], {"c": {"d": {"e": []}}}],
+        "asset": asset,
+        "n": 0,
+        "empty": {},
+    }
+    converted = plain(unknown_checking_proxy(wire))
+    assert _exact_types(converted) == _exact_types(wire)
+    assert converted["asset"] is asset
+
+
+def test_plain_converts_other_mappings_and_sequences_too() -> None:
+    assert plain(MappingProxyType({"a": (1, {"b": ("x",)})})) == {"a": [1, {"b": ["x"]}]}
+    assert plain((1, "ab", b"cd")) == [1, "ab", b"cd"]
 
 
 # --- resources and joins --------------------------------------------------------------------
