@@ -4,6 +4,7 @@ Exit codes: 0 ok, 1 policy violations (check), 2 bad input or engine error."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from blueprint import __version__
 from blueprint.catalog import CLOUDS, load_catalog
 from blueprint.cost.cli import cost_command
 from blueprint.engine.reports import FORMATS
+from blueprint.engine.workers import GC_THRESHOLDS
 from blueprint.errors import BlueprintError
 from blueprint.presets import PRESETS, build_preset, environment_of
 from blueprint.project import Project, find_project
@@ -436,6 +438,7 @@ def _synthesize_one(c: Context, stack: str) -> ResourceGraph:
 
 
 def main() -> None:
+    gc.set_threshold(*GC_THRESHOLDS)  # see blueprint.engine.workers
     try:
         cli.main(prog_name="mlbp", standalone_mode=True)
     except KeyboardInterrupt:

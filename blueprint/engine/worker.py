@@ -46,5 +46,14 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def run(argv: list[str]) -> None:
+    """Exit without the interpreter's teardown (stopping the program's gRPC servers, freeing
+    every object): the results are sent, and tearing down costs a loaded CPU ~0.3 s."""
+    code = main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    run(sys.argv)
