@@ -23,7 +23,10 @@ def main(argv: list[str]) -> int:
         pickle.dump((kind, payload), results, protocol=pickle.HIGHEST_PROTOCOL)
         results.flush()
 
-    job = pickle.load(sys.stdin.buffer)  # noqa: S301 (from the parent that started us, over a pipe)
+    try:
+        job = pickle.load(sys.stdin.buffer)  # noqa: S301 (from the parent that started us, over a pipe)
+    except EOFError:  # started ahead and not needed after all, or the parent is gone
+        return 0
     if not isinstance(job, Job):
         send("error", f"the synthesis worker got {type(job).__name__}, not a Job")
         return 2

@@ -111,3 +111,12 @@ def test_a_failing_transform_fails_the_stack_with_its_message(monkeypatch: pytes
         synthesis = pool.submit("dev", {"test:mode": "transform-fails"})
         with pytest.raises(SynthError, match=r"^dev: the program failed under mocks: .*this transform is broken"):
             synthesis.graph(deadline=time.monotonic() + 60)
+
+
+def test_a_worker_whose_parent_never_sends_a_job_exits_quietly() -> None:
+    pool = SynthesisPool(PROGRAM, jobs=1, expected=1)
+    (idle,) = pool._idle
+    assert idle.proc.stdin is not None
+    idle.proc.stdin.close()  # what a parent that dies or needs no worker leaves behind
+    assert idle.proc.wait(timeout=60) == 0
+    pool.close()
