@@ -248,7 +248,7 @@ def plan(c: Context, stack: str, fmt: str) -> None:
     type=click.FloatRange(min=0, min_open=True),
     default=120.0,
     show_default=True,
-    help="Seconds the pack may take per stack before the check fails.",
+    help="Seconds each stack may take, synthesis and policy pack together, before the check fails.",
 )
 @click.option(
     "--compare",

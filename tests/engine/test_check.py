@@ -120,6 +120,19 @@ def test_a_pack_that_hangs_fails_after_the_timeout() -> None:
     assert "aws-dev: " in err
 
 
+def test_a_program_that_never_finishes_fails_the_check_at_the_timeout(tmp_path: Path) -> None:
+    project = failing_project(tmp_path / "project")
+    (project / "__main__.py").write_text(
+        "import asyncio\nimport pulumi\npulumi.Output.from_input(asyncio.ensure_future(asyncio.Event().wait()))\n"
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["--project-dir", str(project), "check", "aws-dev", "--policy-pack", str(PACKS / "aws-spot"), "--timeout", "8"],
+    )
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "aws-dev: synthesis did not finish within the deadline\n"
+
+
 def test_a_failing_program_and_a_bad_config_are_errors(tmp_path: Path) -> None:
     project = failing_project(tmp_path / "project")
     result = CliRunner().invoke(
