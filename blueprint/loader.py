@@ -162,6 +162,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
         compliance=tuple(raw.get("compliance", ())),
         tags=dict(raw.get("tags", {})),
         aws_account_id=raw.get("aws", {}).get("accountId"),
+        aws_cluster_admins=tuple(raw.get("aws", {}).get("clusterAdmins", ())),
         gcp_project=raw.get("gcp", {}).get("project"),
         gcp_billing_account=raw.get("gcp", {}).get("billingAccount"),
         azure_subscription_id=raw.get("azure", {}).get("subscriptionId"),

@@ -141,6 +141,7 @@ class Blueprint:
     compliance: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
     aws_account_id: str | None = None
+    aws_cluster_admins: tuple[str, ...] = ()
     gcp_project: str | None = None
     gcp_billing_account: str | None = None
     azure_subscription_id: str | None = None

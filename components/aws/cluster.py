@@ -17,6 +17,9 @@ from components.aws.launch_template import secure_launch_template_args
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClusterArgs:
     cluster_name: str
@@ -30,6 +33,7 @@ class ClusterArgs:
     system_min_nodes: int
     system_max_nodes: int
     deletion_protection: bool
+    admin_role_arns: tuple[str, ...] = ()
     log_retention_days: int = 365
 
 
@@ -102,8 +106,10 @@ class Cluster(pulumi.ComponentResource):
                     resources=["secrets"],
                 ),
                 enabled_cluster_log_types=CONTROL_PLANE_LOGS,
+                # Admins are the listed roles' access entries, never an unmanaged entry for
+                # whoever ran `pulumi up` (also: this flag replaces the cluster when changed).
                 access_config=aws.eks.ClusterAccessConfigArgs(
-                    authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
+                    authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False
                 ),
                 # Extended support costs 6x the control-plane price; upgrade instead.
                 upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
@@ -141,6 +147,8 @@ class Cluster(pulumi.ComponentResource):
             aws.eks.AddonArgs(cluster_name=self.cluster.name, addon_name="eks-pod-identity-agent"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system]),
         )
+        for role_arn in args.admin_role_arns:
+            self._admin(name, role_arn)
         self.ready = [agent]
         self.name = self.cluster.name
         self.endpoint = self.cluster.endpoint
@@ -150,6 +158,25 @@ class Cluster(pulumi.ComponentResource):
             )
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "kubeconfig": self.kubeconfig})
+
+    def _admin(self, name: str, role_arn: str) -> None:
+        # Role names are unique per account whatever their path: account + name is a stable key.
+        account, role = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+        entry = aws.eks.AccessEntry(
+            f"{name}-admin-{account}-{role}",
+            aws.eks.AccessEntryArgs(cluster_name=self.cluster.name, principal_arn=role_arn, type="STANDARD"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.eks.AccessPolicyAssociation(
+            f"{name}-admin-{account}-{role}",
+            aws.eks.AccessPolicyAssociationArgs(
+                cluster_name=self.cluster.name,
+                principal_arn=entry.principal_arn,
+                policy_arn=CLUSTER_ADMIN_POLICY,
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
 
 def kubeconfig(name: str, endpoint: str, ca_data: str) -> str:

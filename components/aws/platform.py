@@ -104,6 +104,7 @@ class Platform(pulumi.ComponentResource):
                 system_min_nodes=bp.cluster.system_pool.min_nodes,
                 system_max_nodes=bp.cluster.system_pool.max_nodes,
                 deletion_protection=bp.is_prod,
+                admin_role_arns=bp.aws_cluster_admins,
             ),
             opts=child,
         )

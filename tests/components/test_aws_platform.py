@@ -68,6 +68,8 @@ EXPECTED_PROD = {
     "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
     "aws:ec2/subnet:Subnet": 6,
     "aws:ec2/launchTemplate:LaunchTemplate": 5,
+    "aws:eks/accessEntry:AccessEntry": 1,  # aws.clusterAdmins: one role
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1,
     "aws:eks/nodeGroup:NodeGroup": 4,
     "aws:iam/rolePolicy:RolePolicy": 8,  # flow logs; cluster key; trainer x3; server read + key; autoscaler
     "aws:s3/bucket:Bucket": 4,
@@ -270,6 +272,36 @@ def test_cluster_role_may_use_the_key_for_secrets_encryption(aws_graphs) -> None
     assert {"kms:Encrypt", "kms:Decrypt", "kms:CreateGrant"} <= set(stmt["Action"])
     eks = of_type(graph, "aws:eks/cluster:Cluster")[0]
     assert grant.urn in eks.dependencies  # the role can use the key before EKS tries to
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_only_listed_roles_administer_the_cluster(aws_graphs, aws_blueprints, stack: str) -> None:  # type: ignore[no-untyped-def]
+    graph, bp = aws_graphs[stack], aws_blueprints[stack]
+    eks = of_type(graph, "aws:eks/cluster:Cluster")[0]
+    # Never an unmanaged admin entry for whoever runs `pulumi up`.
+    assert eks.inputs["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+    entries = of_type(graph, "aws:eks/accessEntry:AccessEntry")
+    associations = of_type(graph, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert sorted(e.inputs["principalArn"] for e in entries) == sorted(bp.aws_cluster_admins)
+    assert len(associations) == len(entries)
+    cluster_component = next(r for r in graph.resources if r.type == "mlplat:aws:Cluster")
+    for entry in entries:
+        assert entry.parent == cluster_component.urn
+        assert entry.inputs["clusterName"] == eks.outputs["name"]
+        assert entry.inputs["type"] == "STANDARD"
+        (assoc,) = [a for a in associations if a.inputs["principalArn"] == entry.inputs["principalArn"]]
+        assert assoc.inputs == {
+            "clusterName": eks.outputs["name"],
+            "principalArn": entry.inputs["principalArn"],
+            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            "accessScope": {"type": "cluster"},
+        }
+        assert entry.urn in assoc.dependencies  # associated only once the entry exists
+
+
+def test_the_prod_example_names_its_admin_role(aws_blueprints) -> None:  # type: ignore[no-untyped-def]
+    assert aws_blueprints["aws-prod"].aws_cluster_admins == ("arn:aws:iam::123456789012:role/ml-platform-admins",)
+    assert aws_blueprints["aws-dev"].aws_cluster_admins == ()
 
 
 def test_a_pinned_account_refuses_other_credentials(monkeypatch: pytest.MonkeyPatch) -> None:

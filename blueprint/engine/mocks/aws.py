@@ -169,6 +169,26 @@ def _pod_identity(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     }
 
 
+def _access_entry(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    cluster, principal = s.get("clusterName"), str(s.get("principalArn", ""))
+    account, role = (
+        principal.split(":")[4] if principal.count(":") >= 5 else m.aws_account,
+        principal.rsplit("/", maxsplit=1)[-1],
+    )
+    return f"{cluster}:{principal}", {
+        "accessEntryArn": arn(m, "eks", f"access-entry/{cluster}/role/{account}/{role}/{uuid_id(auto)}"),
+        "type": s.get("type") or "STANDARD",
+        "userName": f"arn:aws:sts::{account}:assumed-role/{role}/{{{{SessionName}}}}",
+    }
+
+
+def _access_policy_association(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    return f"{s.get('clusterName')}#{s.get('principalArn')}#{s.get('policyArn')}", {
+        "associatedAt": "2026-01-01T00:00:00Z",
+        "modifiedAt": "2026-01-01T00:00:00Z",
+    }
+
+
 def _passthrough(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     return auto, {}
 
@@ -195,7 +215,8 @@ _HANDLERS: dict[str, Handler] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
     "aws:eks/addon:Addon": _passthrough,
-    "aws:eks/accessEntry:AccessEntry": _passthrough,
+    "aws:eks/accessEntry:AccessEntry": _access_entry,
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": _access_policy_association,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity,
     "aws:ec2/vpc:Vpc": _ec2("vpc", "vpc"),
     "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
