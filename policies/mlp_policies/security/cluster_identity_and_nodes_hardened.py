@@ -1,6 +1,10 @@
 """MLP-018: clusters authenticate workloads and users through the cloud's identity, and nodes
 boot verified.
 
+- EKS: access entries only (`accessConfig.authenticationMode` API, no `aws-auth` ConfigMap),
+  and the cluster creator not bootstrapped as admin
+  (`accessConfig.bootstrapClusterCreatorAdminPermissions` false; EKS defaults it to true): an
+  admin entry made outside the program for whichever identity ran the first deployment.
 - GKE cluster: Workload Identity on (`workloadIdentityConfig.workloadPool`), shielded nodes not
   turned off (`enableShieldedNodes`, on by default), legacy ABAC off; its `nodeConfig`, when
   set, as for node pools.
@@ -17,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlp_policies.clusters import AKS, GKE, GKE_NODE_POOL
+from mlp_policies.clusters import AKS, EKS, GKE, GKE_NODE_POOL
 from mlp_policies.resources import Resource
 from mlp_policies.rule import PASS, Config, Outcome, ResourceRule, fail
 from mlp_policies.values import as_bool
@@ -52,6 +56,22 @@ def _gke(cluster: Resource) -> list[str]:
     return messages
 
 
+def _eks(cluster: Resource) -> list[str]:
+    messages = []
+    mode = cluster.get("accessConfig", "authenticationMode")
+    if mode != "API":
+        messages.append(
+            f"cluster {cluster.name} grants access through the aws-auth ConfigMap "
+            f"(accessConfig.authenticationMode is {mode or 'unset'}, not API)"
+        )
+    if as_bool(cluster.get("accessConfig", "bootstrapClusterCreatorAdminPermissions")) is not False:
+        messages.append(
+            f"cluster {cluster.name} makes its creator an admin outside the program "
+            "(accessConfig.bootstrapClusterCreatorAdminPermissions is not false)"
+        )
+    return messages
+
+
 def _aks(cluster: Resource) -> list[str]:
     messages = []
     if as_bool(cluster.get("enableRBAC")) is False:
@@ -65,7 +85,9 @@ def _aks(cluster: Resource) -> list[str]:
 
 
 def check(resource: Resource, config: Config) -> Outcome:
-    if resource.type == GKE:
+    if resource.type == EKS:
+        messages = _eks(resource)
+    elif resource.type == GKE:
         messages = _gke(resource)
     elif resource.type == GKE_NODE_POOL:
         messages = _node_config(f"node pool {resource.name}", resource.get("nodeConfig", default={}))
@@ -77,12 +99,14 @@ def check(resource: Resource, config: Config) -> Outcome:
 RULE = ResourceRule(
     id="MLP-018",
     name="cluster-identity-and-nodes-hardened",
-    description="GKE uses Workload Identity and shielded nodes with secure boot; AKS uses RBAC with local "
-    "accounts off and a network policy.",
+    description="EKS grants access only through access entries, none to its creator; GKE uses Workload Identity "
+    "and shielded nodes with secure boot; AKS uses RBAC with local accounts off and a network policy.",
     severity="high",
-    resource_types=frozenset({GKE, GKE_NODE_POOL, AKS}),
+    resource_types=frozenset({EKS, GKE, GKE_NODE_POOL, AKS}),
     remediation=(
-        "Create clusters and pools with the cluster and GPU pool components, which set all of these. Hand-written "
+        "Create clusters and pools with the cluster and GPU pool components, which set all of these; list EKS "
+        "admins in aws.clusterAdmins. Hand-written EKS clusters need accessConfig.authenticationMode API and "
+        "bootstrapClusterCreatorAdminPermissions false; "
         "GKE clusters need workloadIdentityConfig and node pools shieldedInstanceConfig.enableSecureBoot and "
         "workloadMetadataConfig.mode GKE_METADATA; AKS clusters need enableRBAC, disableLocalAccounts and "
         "networkProfile.networkPolicy."

@@ -157,7 +157,7 @@ def eks_cluster() -> Resource:
         "cluster-eks",
         {
             "version": "1.33",
-            "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": True},
+            "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
             "vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True, "subnetIds": list(SUBNET_IDS)},
             "roleArn": "arn:aws:iam::123456789012:role/cluster-role-dc1622d",
             "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],

@@ -1,4 +1,4 @@
-"""MLP-018 cluster-identity-and-nodes-hardened on GKE and AKS fixture properties."""
+"""MLP-018 cluster-identity-and-nodes-hardened on EKS, GKE and AKS fixture properties."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from mlp_policies.security.cluster_identity_and_nodes_hardened import RULE
 from tests.policies.security.security_shapes import aks_cluster, eks_cluster, gke_cluster
 from tests.policies.shapes import (
     DELETE,
+    U_BOOL,
     U_STRING,
     changed,
     env_config,
@@ -22,6 +23,30 @@ PROD = env_config("prod", RULE)
 POOL = gcp_gpu_node_pool()
 
 CASES: dict[str, tuple[Any, set[str]]] = {
+    "pass_aws_access_entries_only_no_creator_admin": (eks_cluster(), set()),
+    "fail_aws_creator_bootstrapped_as_admin": (
+        changed(eks_cluster(), {"accessConfig.bootstrapClusterCreatorAdminPermissions": True}),
+        {
+            "cluster cluster-eks makes its creator an admin outside the program "
+            "(accessConfig.bootstrapClusterCreatorAdminPermissions is not false)"
+        },
+    ),
+    "fail_aws_defaults_config_map_and_creator_admin": (
+        changed(eks_cluster(), {"accessConfig": DELETE}),
+        {
+            "cluster cluster-eks grants access through the aws-auth ConfigMap "
+            "(accessConfig.authenticationMode is unset, not API)",
+            "cluster cluster-eks makes its creator an admin outside the program "
+            "(accessConfig.bootstrapClusterCreatorAdminPermissions is not false)",
+        },
+    ),
+    "fail_aws_config_map_alongside_entries": (
+        changed(eks_cluster(), {"accessConfig.authenticationMode": "API_AND_CONFIG_MAP"}),
+        {
+            "cluster cluster-eks grants access through the aws-auth ConfigMap "
+            "(accessConfig.authenticationMode is API_AND_CONFIG_MAP, not API)"
+        },
+    ),
     "pass_gcp_cluster_workload_identity_shielded": (gke_cluster(), set()),
     "pass_gcp_cluster_without_node_config": (changed(gke_cluster(), {"nodeConfig": DELETE}), set()),
     "fail_gcp_cluster_without_workload_identity_and_abac": (
@@ -80,8 +105,9 @@ def test_cases(subject: Any, expected: set[str]) -> None:
     assert status == ("fail" if expected else "pass")
 
 
-def test_eks_is_not_read() -> None:
-    assert verdict(RULE, eks_cluster(), PROD)[0] == "not-applicable"
+def test_unknown_bootstrap_flag_is_not_a_failure() -> None:
+    subject = changed(eks_cluster(), {"accessConfig.bootstrapClusterCreatorAdminPermissions": U_BOOL})
+    assert verdict(RULE, subject, PROD) == ("unknown", set())
 
 
 def test_unknown_workload_pool_is_not_a_failure() -> None:

@@ -176,6 +176,8 @@ TABLE: list[tuple[str, str, str, str, str, Edit]] = [
      change(EKS, {"vpcConfig.endpointPublicAccess": True}, name="cluster-eks")),
     ("aws-prod", "prod", "audit log off", AUDIT, "cluster-eks",
      change(EKS, {"enabledClusterLogTypes": ["api"]}, name="cluster-eks")),
+    ("aws-prod", "prod", "cluster creator made admin", HARDENED, "cluster-eks",
+     change(EKS, {"accessConfig.bootstrapClusterCreatorAdminPermissions": True}, name="cluster-eks")),
     ("aws-prod", "prod", "IMDSv1 allowed", IMDS, "serve-lt",
      change(LAUNCH_TEMPLATE, {"metadataOptions.httpTokens": "optional"}, name="serve-lt")),
     ("aws-prod", "prod", "unencrypted node volume", DISKS, "train-lt",
