@@ -3,6 +3,7 @@ mapped to each cloud. Everything that needs a cloud-specific name asks here."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -13,6 +14,9 @@ from blueprint.yamlsrc import load_trusted
 Cloud = Literal["aws", "gcp", "azure"]
 CLOUDS: tuple[Cloud, ...] = ("aws", "gcp", "azure")
 TIER_CLASSES: tuple[str, ...] = ("infrequent", "cold", "archive")
+# GCP machine families that come with their GPUs (accelerator-optimized A2, A3, G2); N1 hosts
+# carry GPUs only where a node pool or instance template attaches them.
+_GCP_GPU_FAMILY = re.compile(r"^[ag]\d+-")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +51,8 @@ class Catalog:
     storage_classes: dict[str, dict[Cloud, StorageClass]]
     regions: dict[Cloud, dict[str, str]]  # region -> geography
     aws_zone_suffixes: tuple[str, ...]
+    gcp_gpu_zones: dict[str, dict[str, tuple[str, ...]]]  # accelerator type -> region -> zone suffixes
+    gcp_gpu_zones_source: str
     default_system_type: dict[Cloud, str]
     default_rotation_days: dict[Cloud, int]
 
@@ -88,6 +94,19 @@ class Catalog:
             if o.accelerator_type
         }
 
+    def gcp_machine_gpus(self, name: str) -> MachineType | None:
+        """The GPU offer of a GCP machine type whose GPUs come with it (a2-, a3-, g2-...); None
+        for CPU types and N1 hosts, whose GPUs are attached separately."""
+        machine = self.machine("gcp", name) if _GCP_GPU_FAMILY.match(name) else None
+        return machine if machine is not None and machine.accelerator_type else None
+
+    def gpu_zones(self, accelerator_type: str, region: str) -> tuple[str, ...] | None:
+        """The zones of GCP `region` that carry GPU `accelerator_type` (e.g. `nvidia-l4`), as zone
+        names, sorted; None when the catalog has no zone data for the pair: callers then keep
+        GCP's default zones."""
+        suffixes = self.gcp_gpu_zones.get(accelerator_type, {}).get(region)
+        return None if suffixes is None else tuple(sorted(f"{region}-{s}" for s in suffixes))
+
     def storage_class(self, neutral: str, cloud: Cloud) -> StorageClass:
         return self.storage_classes[neutral][cloud]
 
@@ -106,6 +125,20 @@ def _offer(cloud: Cloud, accel: str, gpu_mem: int, raw: dict[str, Any]) -> Machi
         accelerator_type=raw.get("acceleratorType"),
         gpu_memory_gib=gpu_mem,
     )
+
+
+def _gpu_zones(raw: dict[str, Any]) -> dict[str, dict[str, tuple[str, ...]]]:
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for accel_type, per_region in raw["zones"].items():
+        out[str(accel_type)] = {}
+        for region, suffixes in per_region.items():
+            if not suffixes:  # a GPU sold in a region is in at least one of its zones
+                raise ValueError(
+                    f"catalog.yaml: gcpGpuZones.zones.{accel_type}.{region}: no zones; list them, or leave the "
+                    "region out (no zone data) and record where the GPU is not sold as notOffered in prices/gcp.yaml"
+                )
+            out[str(accel_type)][str(region)] = tuple(str(s) for s in suffixes)
+    return out
 
 
 def parse_catalog(raw: dict[str, Any]) -> Catalog:
@@ -141,6 +174,8 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
         storage_classes=storage,
         regions=regions,
         aws_zone_suffixes=tuple(raw["awsZoneSuffixes"]),
+        gcp_gpu_zones=_gpu_zones(raw["gcpGpuZones"]),
+        gcp_gpu_zones_source=str(raw["gcpGpuZones"]["source"]["url"]),
         default_system_type={c: str(raw["defaults"][c]["systemInstanceType"]) for c in CLOUDS},
         default_rotation_days={c: int(raw["defaults"][c]["rotationDays"]) for c in CLOUDS},
     )

@@ -2,7 +2,8 @@
 (no external IP, shielded VM, boot disk encrypted with the platform key, spot where the
 blueprint says spot, OS Login instead of SSH keys, a dedicated service account that may only
 write logs and metrics), a regional managed instance group spreading VMs over the region's
-zones wherever capacity is, and a regional autoscaler on CPU.
+zones wherever capacity is (for machine types that come with GPUs, a2-/a3-/g2-, only the zones
+carrying those GPUs: the catalog's `gcpGpuZones`), and a regional autoscaler on CPU.
 
 A GCP instance group is either all spot or all on-demand: `spotPercentage` must be 100 (with
 no on-demand base) or 0. Extra `instanceTypes` become the group's instance flexibility
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from blueprint.catalog import load_catalog
 from blueprint.model import AutoscalingGroup as GroupSpec
 from components.gcp.iam import project_roles
 from components.gcp.node_config import CLOUD_PLATFORM_SCOPE
@@ -48,6 +50,24 @@ def is_spot(g: GroupSpec) -> bool:
     )
 
 
+def gpu_zones(g: GroupSpec, region: str) -> list[str] | None:
+    """The zones of `region` the group may use when its machine types come with GPUs (a2-, a3-,
+    g2-): those carrying every such type's GPU, sorted. None for groups without such types, and
+    when a GPU has no zone data in the region: the group then keeps GCP's default zones."""
+    cat = load_catalog()
+    gpus = sorted({str(m.accelerator_type) for t in g.instance_types if (m := cat.gcp_machine_gpus(t)) is not None})
+    per_gpu = [cat.gpu_zones(gpu, region) for gpu in gpus]
+    if not per_gpu or any(zones is None for zones in per_gpu):
+        return None
+    common = sorted(set.intersection(*(set(zones or ()) for zones in per_gpu)))
+    if not common:
+        raise ValueError(
+            f"autoscalingGroups[{g.name}]: no zone of {region} carries all of {', '.join(gpus)} "
+            f"(per {cat.gcp_gpu_zones_source}); use instance types whose GPUs share a zone"
+        )
+    return common
+
+
 def scheduling(spot: bool) -> gcp.compute.InstanceTemplateSchedulingArgs:
     if spot:  # preempted VMs are deleted and the group re-creates them where capacity is
         return gcp.compute.InstanceTemplateSchedulingArgs(
@@ -69,6 +89,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
     def __init__(self, name: str, args: AutoscalingGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         g = args.group
         spot = is_spot(g)
+        zones = gpu_zones(g, args.region)
         super().__init__("mlplat:gcp:AutoscalingGroup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.account = gcp.serviceaccount.Account(
@@ -134,6 +155,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
                 ],
                 # ANY: wherever spot capacity is (batch); BALANCED: spread, for on-demand groups.
                 distribution_policy_target_shape="ANY" if spot else "BALANCED",
+                distribution_policy_zones=zones,
                 instance_flexibility_policy=flexibility,
                 update_policy=gcp.compute.RegionInstanceGroupManagerUpdatePolicyArgs(
                     type="OPPORTUNISTIC",  # a new template applies to new VMs; running batch jobs finish

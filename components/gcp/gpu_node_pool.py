@@ -2,7 +2,9 @@
 guest accelerators and the NVIDIA driver installed by GKE; spot or on-demand; scaling between
 the blueprint's total min and max (GKE's autoscaler scales up from zero on its own: it knows
 each pool's shape), any zone with capacity (`location_policy` ANY: fewer stock-outs and spot
-preemptions); tainted so only GPU workloads land; the secure node shape of `node_config`."""
+preemptions) among the region's zones that carry the pool's GPU (the catalog's `gcpGpuZones`:
+a regional pool fails to create if one of its zones lacks the accelerator); tainted so only GPU
+workloads land; the secure node shape of `node_config`."""
 
 from __future__ import annotations
 
@@ -46,12 +48,20 @@ def gpu_machine(pool: GpuPool) -> MachineType:
     return machine
 
 
+def node_locations(pool: GpuPool, region: str) -> list[str] | None:
+    """The zones of `region` that carry the pool's GPU, sorted. None when the catalog has no zone
+    data for the pair: the pool then keeps the cluster's default zones, as before there was data."""
+    zones = load_catalog().gpu_zones(str(gpu_machine(pool).accelerator_type), region)
+    return None if zones is None else list(zones)
+
+
 class GpuNodePool(pulumi.ComponentResource):
     node_pool: gcp.container.NodePool
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         pool = args.pool
         machine = gpu_machine(pool)
+        zones = node_locations(pool, args.region)
         super().__init__("mlplat:gcp:GpuNodePool", name, None, opts)
         accelerator = gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
             type=str(machine.accelerator_type),
@@ -65,8 +75,9 @@ class GpuNodePool(pulumi.ComponentResource):
             gcp.container.NodePoolArgs(
                 cluster=args.cluster_id,
                 location=args.region,
+                node_locations=zones,
                 # Start empty: a per-zone start count is multiplied by every zone (min 1 would
-                # start 3 GPU nodes); the autoscaler brings the pool up to its total minimum.
+                # start a GPU node in each); the autoscaler brings the pool up to its total minimum.
                 initial_node_count=0,
                 autoscaling=gcp.container.NodePoolAutoscalingArgs(
                     total_min_node_count=pool.min_nodes,

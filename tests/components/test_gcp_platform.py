@@ -10,16 +10,19 @@ from typing import Any
 
 import pytest
 
+from blueprint.catalog import load_catalog
 from blueprint.engine.model import ResourceGraph, ResourceRecord
 from blueprint.engine.synth import SynthError, synthesize_stacks
 from blueprint.loader import load_stack_file
 from blueprint.model import AutoscalingGroup as GroupSpec
-from blueprint.model import Blueprint
+from blueprint.model import Blueprint, GpuPool
 from components.common.sdk import resource_parameters
 from components.common.tagging import REQUIRED_TAG_KEYS
+from components.gcp.autoscaling_group import gpu_zones as asg_gpu_zones
 from components.gcp.autoscaling_group import is_spot
 from components.gcp.cluster import kubeconfig
 from components.gcp.encryption_key import EncryptionKey, EncryptionKeyArgs
+from components.gcp.gpu_node_pool import node_locations
 from components.gcp.naming import cluster_name, service_account_id
 from tests.components.conftest import ROOT, of_type, parent_name
 
@@ -185,6 +188,62 @@ def test_gpu_pools_spot_scaling_taints_and_labels_follow_the_blueprint(
             "mlplat/capacity": spec.capacity,
         }
         assert config["diskSizeGb"] == spec.disk_size_gib
+
+
+# Hand-written from catalog.yaml gcpGpuZones: the europe-west4 zones that carry each pool's GPU.
+EW4_ALL = ["europe-west4-a", "europe-west4-b", "europe-west4-c"]
+GPU_POOL_ZONES = {
+    "gcp-dev": {"dev-gpu": EW4_ALL, "dev-l4": EW4_ALL},  # T4, L4
+    "gcp-prod": {"train": ["europe-west4-a"], "eval": EW4_ALL, "serve": EW4_ALL},  # A100 80GB: zone a only
+}
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gpu_pools_are_placed_only_in_zones_that_carry_their_gpu(
+    gcp_graphs: dict[str, ResourceGraph], stack: str
+) -> None:
+    pools = {p.name: p.inputs for p in of_type(gcp_graphs[stack], NODE_POOL)}
+    system = pools.pop("cluster-system")
+    assert {name.removesuffix("-np"): i["nodeLocations"] for name, i in pools.items()} == GPU_POOL_ZONES[stack]
+    assert "nodeLocations" not in system  # CPU nodes: the cluster's default zones
+    mig = of_type(gcp_graphs[stack], "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")[0]
+    assert "distributionPolicyZones" not in mig.inputs  # n2-standard-8 carries no GPU
+
+
+def _gpu_pool(accelerator: str, count: int) -> GpuPool:
+    machine = load_catalog().gpu_machine(accelerator, "gcp", count)
+    assert machine is not None
+    return GpuPool(
+        name="p",
+        accelerator=accelerator,
+        accelerator_count=count,
+        instance_type=machine.name,
+        max_nodes=1,
+        expected_average_nodes=0,
+    )
+
+
+def test_node_locations_follow_the_catalog_and_fall_back_without_zone_data() -> None:
+    assert node_locations(_gpu_pool("a100-80gb", 8), "us-central1") == ["us-central1-a", "us-central1-c"]
+    assert node_locations(_gpu_pool("l4", 1), "us-east4") == ["us-east4-a", "us-east4-c"]
+    # No zone data (europe-north1 lists no L4 zone): no node_locations, GKE's default zones as before.
+    assert node_locations(_gpu_pool("l4", 1), "europe-north1") is None
+
+
+def _group(*types: str) -> GroupSpec:
+    return GroupSpec(name="g", instance_types=types, max_size=2, expected_average_size=1.0)
+
+
+def test_vm_groups_of_gpu_machine_types_use_only_zones_carrying_every_gpu() -> None:
+    assert asg_gpu_zones(_group("n2-standard-8"), "europe-west4") is None  # CPU: GCP picks the zones
+    assert asg_gpu_zones(_group("n1-standard-8"), "europe-west4") is None  # no GPU attached by the template
+    assert asg_gpu_zones(_group("g2-standard-8"), "us-east4") == ["us-east4-a", "us-east4-c"]
+    assert asg_gpu_zones(_group("g2-standard-8", "a2-ultragpu-1g", "n2-standard-8"), "europe-west4") == [
+        "europe-west4-a"
+    ]
+    assert asg_gpu_zones(_group("g2-standard-8"), "europe-north1") is None  # no zone data: default zones
+    with pytest.raises(ValueError, match=r"autoscalingGroups\[g\]: no zone of europe-west4 carries all of "):
+        asg_gpu_zones(_group("a2-ultragpu-1g", "a3-highgpu-8g"), "europe-west4")  # zone a vs b, c
 
 
 def test_prod_pools_spot_and_taints_as_literals(gcp_graphs: dict[str, ResourceGraph]) -> None:

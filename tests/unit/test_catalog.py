@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from importlib import resources
+from typing import Any, cast
 
 import pytest
 
-from blueprint.catalog import CLOUDS, TIER_CLASSES, Cloud, load_catalog
+from blueprint.catalog import CLOUDS, TIER_CLASSES, Cloud, load_catalog, not_offered, parse_catalog
+from blueprint.yamlsrc import load_trusted
 
 CAT = load_catalog()
 OFFERS = [
@@ -112,3 +115,65 @@ def test_lookups() -> None:
     assert CAT.machine("aws", "nope") is None
     assert CAT.region_geo("gcp", "europe-west4") == "eu"
     assert CAT.region_geo("gcp", "eu-west-1") is None
+
+
+# -- GCP GPU zones (gcpGpuZones) ----------------------------------------------------------
+def test_gpu_zones_are_the_region_zones_carrying_the_gpu_sorted() -> None:
+    assert CAT.gpu_zones("nvidia-tesla-t4", "europe-west4") == ("europe-west4-a", "europe-west4-b", "europe-west4-c")
+    assert CAT.gpu_zones("nvidia-l4", "us-east4") == ("us-east4-a", "us-east4-c")
+    assert CAT.gpu_zones("nvidia-a100-80gb", "europe-west4") == ("europe-west4-a",)
+    assert CAT.gpu_zones("nvidia-h100-80gb", "europe-west4") == ("europe-west4-b", "europe-west4-c")
+
+
+def test_gpu_zones_without_data_are_none_so_callers_keep_the_default_zones() -> None:
+    assert CAT.gpu_zones("nvidia-l4", "europe-north1") is None  # the source lists no zone: left out
+    assert CAT.gpu_zones("nvidia-h100-80gb", "europe-north1") is None  # sources disagree: left out
+    assert CAT.gpu_zones("nvidia-tesla-t4", "eu-west-1") is None  # not a GCP region
+    assert CAT.gpu_zones("nvidia-b200", "us-central1") is None  # a GPU the catalog does not map
+
+
+def test_gpu_zone_data_names_catalog_gpus_regions_and_zone_letters() -> None:
+    assert set(CAT.gcp_gpu_zones) == CAT.gpu_accelerator_types()
+    regions = set(CAT.regions["gcp"])
+    wrong = [
+        (gpu, region, suffixes)
+        for gpu, per_region in CAT.gcp_gpu_zones.items()
+        for region, suffixes in per_region.items()
+        if region not in regions
+        or not suffixes
+        or list(suffixes) != sorted(set(suffixes))
+        or not all(len(s) == 1 and s.islower() for s in suffixes)
+    ]
+    assert wrong == []
+    assert CAT.gcp_gpu_zones_source.startswith("https://github.com/skypilot-org/skypilot-catalog/blob/")
+
+
+def test_no_zone_data_where_the_machine_is_not_offered() -> None:
+    # notOffered (prices/gcp.yaml) and the zone data must not contradict each other.
+    contradictions = [
+        (o.name, region)
+        for _, cloud, o in OFFERS
+        if cloud == "gcp"
+        for region in not_offered("gcp").get(o.name, (frozenset(), ""))[0]
+        if CAT.gpu_zones(str(o.accelerator_type), region) is not None
+    ]
+    assert contradictions == []
+    assert "us-east4" in not_offered("gcp")["a2-highgpu-1g"][0]  # the case this guards
+
+
+def test_an_empty_zone_list_is_refused_rather_than_read_as_no_data() -> None:
+    raw = cast(
+        dict[str, Any], load_trusted(resources.files("blueprint").joinpath("data/catalog.yaml").read_text("utf-8"))
+    )
+    raw["gcpGpuZones"]["zones"]["nvidia-l4"]["europe-north1"] = []
+    with pytest.raises(ValueError, match=r"gcpGpuZones\.zones\.nvidia-l4\.europe-north1: no zones"):
+        parse_catalog(raw)
+
+
+def test_gcp_machine_gpus_only_for_machine_types_that_come_with_gpus() -> None:
+    assert CAT.gcp_machine_gpus("g2-standard-8").accelerator_type == "nvidia-l4"  # type: ignore[union-attr]
+    assert CAT.gcp_machine_gpus("a2-ultragpu-8g").accelerator_type == "nvidia-a100-80gb"  # type: ignore[union-attr]
+    assert CAT.gcp_machine_gpus("a3-highgpu-8g").accelerator_type == "nvidia-h100-80gb"  # type: ignore[union-attr]
+    assert CAT.gcp_machine_gpus("n1-standard-8") is None  # an N1 host: GPUs only when attached
+    assert CAT.gcp_machine_gpus("n2-standard-8") is None
+    assert CAT.gcp_machine_gpus("g9-unknown-1") is None
