@@ -102,8 +102,8 @@ class Catalog:
 
     def gpu_zones(self, accelerator_type: str, region: str) -> tuple[str, ...] | None:
         """The zones of GCP `region` that carry GPU `accelerator_type` (e.g. `nvidia-l4`), as zone
-        names, sorted; None when the catalog has no zone data for the pair: callers then keep
-        GCP's default zones."""
+        names, sorted; empty when it is in none (validation rejects it there: `unavailable`); None
+        when the catalog has no zone data for the pair: callers then keep GCP's default zones."""
         suffixes = self.gcp_gpu_zones.get(accelerator_type, {}).get(region)
         return None if suffixes is None else tuple(sorted(f"{region}-{s}" for s in suffixes))
 
@@ -128,17 +128,11 @@ def _offer(cloud: Cloud, accel: str, gpu_mem: int, raw: dict[str, Any]) -> Machi
 
 
 def _gpu_zones(raw: dict[str, Any]) -> dict[str, dict[str, tuple[str, ...]]]:
-    out: dict[str, dict[str, tuple[str, ...]]] = {}
-    for accel_type, per_region in raw["zones"].items():
-        out[str(accel_type)] = {}
-        for region, suffixes in per_region.items():
-            if not suffixes:  # a GPU sold in a region is in at least one of its zones
-                raise ValueError(
-                    f"catalog.yaml: gcpGpuZones.zones.{accel_type}.{region}: no zones; list them, or leave the "
-                    "region out (no zone data) and record where the GPU is not sold as notOffered in prices/gcp.yaml"
-                )
-            out[str(accel_type)][str(region)] = tuple(str(s) for s in suffixes)
-    return out
+    # An empty list is data: the source lists the GPU in no zone of that region (not sold there).
+    return {
+        str(accel_type): {str(region): tuple(str(s) for s in suffixes or ()) for region, suffixes in per_region.items()}
+        for accel_type, per_region in raw["zones"].items()
+    }
 
 
 def parse_catalog(raw: dict[str, Any]) -> Catalog:
@@ -200,6 +194,19 @@ def not_offered(cloud: Cloud) -> dict[str, tuple[frozenset[str], str]]:
                 url = sources.get(src, {}).get("url", src) if isinstance(sources.get(src), dict) else src
                 out[str(name)] = (frozenset(entry["notOffered"]), str(url))
     return out
+
+
+def unavailable(cloud: Cloud, machine: MachineType, region: str) -> str | None:
+    """The source saying `machine` cannot be had in `region`, or None if nothing says so: not
+    sold there (`notOffered` in the price lists), or, on GCP, its GPU in none of the region's
+    zones (`gcpGpuZones`)."""
+    regions, source = not_offered(cloud).get(machine.name, (frozenset(), ""))
+    if region in regions:
+        return source
+    cat = load_catalog()
+    if cloud == "gcp" and machine.accelerator_type and cat.gpu_zones(machine.accelerator_type, region) == ():
+        return cat.gcp_gpu_zones_source
+    return None
 
 
 @cache

@@ -127,16 +127,16 @@ def new(
     display = c.project.display(path)
     if path.exists() and not force:
         raise InputError([f"{display}: already exists; use --force to overwrite"])
-    blueprint = build_preset(
-        preset=preset,  # type: ignore[arg-type]
-        cloud=cloud,  # type: ignore[arg-type]
-        region=region,
-        environment=environment or environment_of(stack),  # type: ignore[arg-type]
-        owner=owner,
-        cost_center=cost_center,
-        monthly_budget_usd=monthly_budget,
-    )
     try:
+        blueprint = build_preset(
+            preset=preset,  # type: ignore[arg-type]
+            cloud=cloud,  # type: ignore[arg-type]
+            region=region,
+            environment=environment or environment_of(stack),  # type: ignore[arg-type]
+            owner=owner,
+            cost_center=cost_center,
+            monthly_budget_usd=monthly_budget,
+        )
         validate_generated(blueprint, display)
     except BlueprintError as exc:
         raise InputError(exc.problems) from None

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from blueprint.catalog import Cloud, load_catalog, not_offered
+from blueprint.catalog import Cloud, load_catalog, unavailable
+from blueprint.errors import BlueprintError
 
 Preset = Literal["training", "inference", "dev"]
 PRESETS: tuple[Preset, ...] = ("training", "inference", "dev")
@@ -24,13 +25,30 @@ _TRAINING_GPUS: dict[Cloud, tuple[tuple[str, int], ...]] = {
 }
 
 
-def _first_offered(cloud: Cloud, region: str, choices: tuple[tuple[str, int], ...]) -> tuple[str, int]:
+_DEV_GPUS: dict[Cloud, tuple[tuple[str, int], ...]] = {"aws": (("t4", 1),), "gcp": (("t4", 1),), "azure": (("t4", 1),)}
+
+
+def _offered(cloud: Cloud, region: str, choices: tuple[tuple[str, int], ...]) -> tuple[str, int] | None:
     cat = load_catalog()
     for accel, count in choices:
         machine = cat.gpu_machine(accel, cloud, count)
-        if machine is not None and region not in not_offered(cloud).get(machine.name, (frozenset(), ""))[0]:
+        if machine is not None and unavailable(cloud, machine, region) is None:
             return accel, count
-    return choices[0]  # none offered: validation names the problem
+    return None
+
+
+def _first_offered(cloud: Cloud, region: str, choices: tuple[tuple[str, int], ...]) -> tuple[str, int]:
+    found = _offered(cloud, region, choices)
+    if found is not None:
+        return found
+    gpus = " or ".join(accel for accel, _ in choices)
+    elsewhere = [r for r in load_catalog().regions[cloud] if _offered(cloud, r, choices) is not None]
+    raise BlueprintError(
+        [
+            f"--region {region}: {cloud} sells no {gpus} GPU there, which the preset needs; regions that do: "
+            + ", ".join(elsewhere)
+        ]
+    )
 
 
 # Monthly budgets: the preset's production figure; other environments get half. A dev stack's
@@ -108,12 +126,11 @@ def build_preset(
 
 
 def _gpu_pools(preset: Preset, cloud: Cloud, region: str, prod: bool) -> list[dict[str, Any]]:
-    inference = _first_offered(cloud, region, _INFERENCE_GPUS[cloud])
     if preset == "dev":
         return [
             {
                 "name": "dev-gpu",
-                "accelerator": "t4",
+                "accelerator": _first_offered(cloud, region, _DEV_GPUS[cloud])[0],
                 "minNodes": 0,
                 "maxNodes": 2,
                 "expectedAverageNodes": 0.3,
@@ -122,6 +139,7 @@ def _gpu_pools(preset: Preset, cloud: Cloud, region: str, prod: bool) -> list[di
                 "diskSizeGib": 100,
             },
         ]
+    inference = _first_offered(cloud, region, _INFERENCE_GPUS[cloud])
     if preset == "inference":
         return [
             {

@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from blueprint.catalog import CLOUDS, TIER_CLASSES, Catalog, Cloud, load_catalog, not_offered
+from blueprint.catalog import CLOUDS, TIER_CLASSES, Catalog, Cloud, load_catalog, unavailable
 from blueprint.errors import format_path
 
 Problem = tuple[str, str]
@@ -197,8 +197,8 @@ def _offered_in_region(
         machine, where = cat.gpu_machine(accel, cloud, gpus), "accelerator"
     if machine is None or not isinstance(region, str):
         return
-    regions, source = not_offered(cloud).get(machine.name, (frozenset(), ""))
-    if region in regions:
+    source = unavailable(cloud, machine, region)
+    if source is not None:
         what = f"{machine.name} ({machine.accelerator} x{machine.gpus})" if machine.accelerator else machine.name
         yield format_path([*base, where]), f"{what} is not offered in {cloud} {region} (per {source})"
 
@@ -223,8 +223,9 @@ def _autoscaling_groups(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iter
         types = group.get("instanceTypes")
         for j, itype in enumerate(types if isinstance(types, list) else []):
             region = raw.get("region")
-            regions, source = not_offered(cloud).get(itype, (frozenset(), "")) if isinstance(itype, str) else ((), "")
-            if isinstance(region, str) and region in regions:
+            machine = cat.machine(cloud, itype) if isinstance(itype, str) else None
+            source = unavailable(cloud, machine, region) if machine and isinstance(region, str) else None
+            if source is not None:
                 yield (
                     format_path([*base, "instanceTypes", j]),
                     f"{itype} is not offered in {cloud} {region} (per {source})",

@@ -50,9 +50,10 @@ def gpu_machine(pool: GpuPool) -> MachineType:
 
 def node_locations(pool: GpuPool, region: str) -> list[str] | None:
     """The zones of `region` that carry the pool's GPU, sorted. None when the catalog has no zone
-    data for the pair: the pool then keeps the cluster's default zones, as before there was data."""
+    data for the pair (or lists none, which validation rejects first): the pool then keeps the
+    cluster's default zones."""
     zones = load_catalog().gpu_zones(str(gpu_machine(pool).accelerator_type), region)
-    return None if zones is None else list(zones)
+    return list(zones) if zones else None
 
 
 class GpuNodePool(pulumi.ComponentResource):

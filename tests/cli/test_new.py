@@ -188,6 +188,20 @@ def test_an_invalid_blueprint_writes_nothing(project: Path) -> None:
     assert snapshot(project) == before
 
 
+@pytest.mark.parametrize(("preset", "gpus"), [("dev", "t4"), ("inference", "l4 or t4"), ("training", "l4 or t4")])
+def test_a_region_without_the_presets_gpus_is_refused_with_regions_that_have_them(
+    project: Path, preset: str, gpus: str
+) -> None:
+    before = snapshot(project)
+    result = mlbp("new", "lab", "--cloud", "gcp", "--region", "europe-north1", "--preset", preset, project=project)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"--region europe-north1: gcp sells no {gpus} GPU there, which the preset needs; regions that do: "
+        "us-central1, us-east4, us-west1, europe-west1, europe-west4, asia-northeast1\n"
+    )
+    assert snapshot(project) == before
+
+
 def test_every_problem_of_an_invalid_blueprint_is_shown(project: Path) -> None:
     result = mlbp("new", "lab", "--cloud", "gcp", "--region", "us-east-1", "--cost-center", "", project=project)
     assert result.exit_code == 2

@@ -226,8 +226,8 @@ def _gpu_pool(accelerator: str, count: int) -> GpuPool:
 def test_node_locations_follow_the_catalog_and_fall_back_without_zone_data() -> None:
     assert node_locations(_gpu_pool("a100-80gb", 8), "us-central1") == ["us-central1-a", "us-central1-c"]
     assert node_locations(_gpu_pool("l4", 1), "us-east4") == ["us-east4-a", "us-east4-c"]
-    # No zone data (europe-north1 lists no L4 zone): no node_locations, GKE's default zones as before.
-    assert node_locations(_gpu_pool("l4", 1), "europe-north1") is None
+    # No zone data for H100 in europe-north1: no node_locations, GKE's default zones.
+    assert node_locations(_gpu_pool("h100", 8), "europe-north1") is None
 
 
 def _group(*types: str) -> GroupSpec:
@@ -241,7 +241,7 @@ def test_vm_groups_of_gpu_machine_types_use_only_zones_carrying_every_gpu() -> N
     assert asg_gpu_zones(_group("g2-standard-8", "a2-ultragpu-1g", "n2-standard-8"), "europe-west4") == [
         "europe-west4-a"
     ]
-    assert asg_gpu_zones(_group("g2-standard-8"), "europe-north1") is None  # no zone data: default zones
+    assert asg_gpu_zones(_group("a3-highgpu-8g"), "europe-north1") is None  # no zone data: default zones
     with pytest.raises(ValueError, match=r"autoscalingGroups\[g\]: no zone of europe-west4 carries all of "):
         asg_gpu_zones(_group("a2-ultragpu-1g", "a3-highgpu-8g"), "europe-west4")  # zone a vs b, c
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from importlib import resources
-from typing import Any, cast
 
 import pytest
 
-from blueprint.catalog import CLOUDS, TIER_CLASSES, Cloud, load_catalog, not_offered, parse_catalog
-from blueprint.yamlsrc import load_trusted
+from blueprint.catalog import CLOUDS, TIER_CLASSES, Cloud, load_catalog, not_offered, unavailable
 
 CAT = load_catalog()
 OFFERS = [
@@ -126,7 +123,6 @@ def test_gpu_zones_are_the_region_zones_carrying_the_gpu_sorted() -> None:
 
 
 def test_gpu_zones_without_data_are_none_so_callers_keep_the_default_zones() -> None:
-    assert CAT.gpu_zones("nvidia-l4", "europe-north1") is None  # the source lists no zone: left out
     assert CAT.gpu_zones("nvidia-h100-80gb", "europe-north1") is None  # sources disagree: left out
     assert CAT.gpu_zones("nvidia-tesla-t4", "eu-west-1") is None  # not a GCP region
     assert CAT.gpu_zones("nvidia-b200", "us-central1") is None  # a GPU the catalog does not map
@@ -140,7 +136,6 @@ def test_gpu_zone_data_names_catalog_gpus_regions_and_zone_letters() -> None:
         for gpu, per_region in CAT.gcp_gpu_zones.items()
         for region, suffixes in per_region.items()
         if region not in regions
-        or not suffixes
         or list(suffixes) != sorted(set(suffixes))
         or not all(len(s) == 1 and s.islower() for s in suffixes)
     ]
@@ -155,19 +150,27 @@ def test_no_zone_data_where_the_machine_is_not_offered() -> None:
         for _, cloud, o in OFFERS
         if cloud == "gcp"
         for region in not_offered("gcp").get(o.name, (frozenset(), ""))[0]
-        if CAT.gpu_zones(str(o.accelerator_type), region) is not None
+        if CAT.gpu_zones(str(o.accelerator_type), region)  # zones listed where it is not sold
     ]
     assert contradictions == []
     assert "us-east4" in not_offered("gcp")["a2-highgpu-1g"][0]  # the case this guards
 
 
-def test_an_empty_zone_list_is_refused_rather_than_read_as_no_data() -> None:
-    raw = cast(
-        dict[str, Any], load_trusted(resources.files("blueprint").joinpath("data/catalog.yaml").read_text("utf-8"))
-    )
-    raw["gcpGpuZones"]["zones"]["nvidia-l4"]["europe-north1"] = []
-    with pytest.raises(ValueError, match=r"gcpGpuZones\.zones\.nvidia-l4\.europe-north1: no zones"):
-        parse_catalog(raw)
+def test_a_gpu_in_no_zone_of_a_region_is_unavailable_there_with_the_source() -> None:
+    l4 = CAT.gpu_machine("l4", "gcp", 1)
+    assert l4 is not None
+    assert CAT.gpu_zones("nvidia-l4", "europe-north1") == ()  # the source lists it in no zone
+    assert unavailable("gcp", l4, "europe-north1") == CAT.gcp_gpu_zones_source
+    assert unavailable("gcp", l4, "europe-west4") is None
+    h100 = CAT.gpu_machine("h100", "gcp", 8)
+    assert h100 is not None
+    assert unavailable("gcp", h100, "europe-north1") is None  # no data: nothing says it is missing
+    a100 = CAT.gpu_machine("a100-40gb", "gcp", 1)
+    assert a100 is not None
+    assert unavailable("gcp", a100, "us-east4") == not_offered("gcp")["a2-highgpu-1g"][1]  # the price list first
+    n2 = CAT.machine("gcp", "n2-standard-8")
+    assert n2 is not None
+    assert unavailable("gcp", n2, "europe-north1") is None  # a CPU type: zone data does not apply
 
 
 def test_gcp_machine_gpus_only_for_machine_types_that_come_with_gpus() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blueprint.catalog import CLOUDS, Cloud, load_catalog
+from blueprint.errors import BlueprintError
 from blueprint.loader import parse_blueprint
 from blueprint.presets import PRESETS, build_preset, environment_of
 
@@ -13,19 +14,29 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 
 @pytest.mark.parametrize("preset", PRESETS)
 @pytest.mark.parametrize("cloud", CLOUDS)
-def test_preset_is_valid_in_every_region_and_environment(preset: str, cloud: Cloud) -> None:
+def test_preset_is_valid_in_every_region_and_environment_that_sells_its_gpus(preset: str, cloud: Cloud) -> None:
+    refused = set()
     for region in load_catalog().regions[cloud]:
         for env in ENVIRONMENTS:
-            raw = build_preset(
-                preset=preset,
-                cloud=cloud,
-                region=region,
-                environment=env,  # type: ignore[arg-type]
-                owner="ml-team",
-                cost_center="cc-1",
-            )
+            try:
+                raw = build_preset(
+                    preset=preset,
+                    cloud=cloud,
+                    region=region,
+                    environment=env,  # type: ignore[arg-type]
+                    owner="ml-team",
+                    cost_center="cc-1",
+                )
+            except BlueprintError as exc:
+                (problem,) = exc.problems
+                assert problem.startswith(f"--region {region}: {cloud} sells no ")
+                assert "; regions that do: " in problem
+                refused.add(region)
+                continue
             bp = parse_blueprint(raw, f"{preset}/{cloud}/{region}/{env}")
             assert (bp.region, bp.environment) == (region, env)
+    # Only where the catalog records none of the preset's GPUs in any zone (GCP europe-north1).
+    assert refused == ({"europe-north1"} if cloud == "gcp" else set())
 
 
 @pytest.mark.parametrize("preset", PRESETS)
