@@ -8,6 +8,7 @@ import gc
 import json
 import os
 import re
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -437,10 +438,16 @@ def _synthesize_one(c: Context, stack: str) -> ResourceGraph:
     return result
 
 
+def _stopped(signum: int, _frame: object) -> None:
+    # Unwind through every `with`, so workers and packs are stopped on the way out (a cancelled
+    # CI job gets SIGTERM), with the shell's 128+N exit code: not 1, which means violations.
+    click.echo("interrupted" if signum == signal.SIGINT else "terminated", err=True)
+    sys.exit(128 + signum)
+
+
 def main() -> None:
     gc.set_threshold(*GC_THRESHOLDS)  # see blueprint.engine.workers
-    try:
-        cli.main(prog_name="mlbp", standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored, as in background jobs: keep it so
+            signal.signal(signum, _stopped)
+    cli.main(prog_name="mlbp", standalone_mode=True)

@@ -106,11 +106,16 @@ def run_check(
             futures = [threads.submit(one, sf) for sf in stack_files]
             errors: list[str] = []
             results: list[StackResult] = []
-            for future in futures:
-                try:
-                    results.append(future.result())
-                except CheckError as exc:
-                    errors.extend(exc.problems)
+            try:
+                for future in futures:
+                    try:
+                        results.append(future.result())
+                    except CheckError as exc:
+                        errors.extend(exc.problems)
+            except BaseException:  # interrupted or terminated: stop the workers so no thread waits on one
+                threads.shutdown(wait=False, cancel_futures=True)
+                pool.close()
+                raise
     if errors:
         raise CheckError(errors)
     return CheckReport(stacks=tuple(results))

@@ -189,6 +189,7 @@ class SynthesisPool:
         self._all: list[_Worker] = []
         self._running = 0
         self._project: str | None = None
+        self._closed = False
         for _ in range(min(self._jobs, max(0, expected))):
             self._idle.append(self._start())
 
@@ -204,14 +205,21 @@ class SynthesisPool:
         synthesis = Synthesis(stack, self._project, self._finished)
         job = Job(str(self.root), self._project, stack, dict(config))
         with self._lock:
+            if self._closed:
+                synthesis._deliver(SynthError(f"{stack}: synthesis cancelled"))
+                return synthesis
             self._pending.append((job, synthesis))
             self._dispatch()
         return synthesis
 
     def close(self) -> None:
+        """Kill every worker; what is still queued or running fails as cancelled."""
         with self._lock:
-            self._pending.clear()
+            self._closed = True
+            pending, self._pending = self._pending, []
             workers = list(self._all)
+        for _, synthesis in pending:
+            synthesis._deliver(SynthError(f"{synthesis.stack}: synthesis cancelled"))
         for worker in workers:
             worker.kill()
 
