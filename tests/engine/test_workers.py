@@ -120,3 +120,17 @@ def test_a_worker_whose_parent_never_sends_a_job_exits_quietly() -> None:
     idle.proc.stdin.close()  # what a parent that dies or needs no worker leaves behind
     assert idle.proc.wait(timeout=60) == 0
     pool.close()
+
+
+def test_closing_the_pool_cancels_queued_stacks_and_refuses_new_ones() -> None:
+    pool = SynthesisPool(PROGRAM, jobs=1, expected=2)
+    running = pool.submit("a", {"test:mode": "hang"})
+    queued = pool.submit("b", {"test:mode": "pid"})  # waits for the only slot
+    pool.close()
+    with pytest.raises(SynthError, match=r"^b: synthesis cancelled$"):
+        queued.graph(deadline=time.monotonic() + 30)
+    with pytest.raises(SynthError, match=r"^a: the synthesis worker was killed by signal 9 before it finished$"):
+        running.graph(deadline=time.monotonic() + 30)
+    with pytest.raises(SynthError, match=r"^c: synthesis cancelled$"):
+        pool.submit("c", {"test:mode": "pid"}).graph(deadline=time.monotonic() + 30)
+    assert len(pool._all) == 1  # nothing was started after the close
