@@ -2,11 +2,11 @@
 process), started before they are needed and streaming each resource back as the program
 registers it, so the policy pack can analyze a stack while it is still being synthesized.
 
-A worker is `blueprint.engine.worker` in a fresh interpreter with our sys.path. It imports the Pulumi runtime while the
-parent is still validating stack files, then reads one pickled `Job` from stdin and writes
-pickled messages to the file descriptor named on its command line: `("record", ResourceRecord)`
-per registration, then `("done", None)` or `("error", message)`. The program's own output
-goes to our stderr, never into a report on stdout.
+A worker is `blueprint.engine.worker` in a fresh interpreter with our sys.path. It imports the
+Pulumi runtime while the parent is still validating stack files, then reads one pickled `Job`
+from stdin and writes pickled messages to the file descriptor named on its command line:
+`("record", ResourceRecord)` per registration, then `("done", None)` or `("error", message)`.
+The program's own output goes to our stderr, never into a report on stdout.
 
 This module is the parent's side and imports nothing of the Pulumi SDK.
 """
@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -66,7 +66,7 @@ class Synthesis:
     """One stack's synthesis in its worker. `records()` yields resources as they are
     registered; `graph()` waits for the whole stack. Both raise SynthError if it fails."""
 
-    def __init__(self, stack: str, project: str, on_finish: Any) -> None:
+    def __init__(self, stack: str, project: str, on_finish: Callable[[], None]) -> None:
         self.stack = stack
         self.project = project
         self._messages: queue.Queue[Any] = queue.Queue()
