@@ -424,18 +424,21 @@ for _command in cli.commands.values():
 
 
 def _synthesize_one(c: Context, stack: str) -> ResourceGraph:
-    from blueprint.engine.workers import SynthError, synthesize_stacks
-    from blueprint.loader import load_stack_file
+    from blueprint.engine.workers import SynthError, SynthesisPool
 
-    try:
-        (path,) = c.project.resolve_stacks((stack,), False)
-        load_stack_file(path, c.project.display(path))
-    except BlueprintError as exc:
-        raise InputError(exc.problems) from None
-    (result,) = synthesize_stacks(c.project.root, [path], jobs=1)
-    if isinstance(result, SynthError):
-        raise InputError([str(result)])
-    return result
+    # The worker starts first, so its start-up overlaps validating the stack file.
+    with SynthesisPool(c.project.root, jobs=1, expected=1) as pool:
+        from blueprint.loader import load_stack_file
+
+        try:
+            (path,) = c.project.resolve_stacks((stack,), False)
+            sf = load_stack_file(path, c.project.display(path))
+        except BlueprintError as exc:
+            raise InputError(exc.problems) from None
+        try:
+            return pool.submit(sf.name, sf.config).graph()
+        except SynthError as exc:
+            raise InputError([str(exc)]) from None
 
 
 def _stopped(signum: int, _frame: object) -> None:
