@@ -1,7 +1,9 @@
 """An autoscaling VM group outside Kubernetes (batch, data preparation): a secure launch
 template plus an ASG with mixed instances (on-demand base, spot above it with the
 price-capacity-optimized strategy and capacity rebalancing), target tracking on CPU and
-rolling instance refresh. Instances get Session Manager access, no SSH, no public IP."""
+rolling instance refresh. Instances get Session Manager access, no SSH, no public IP, and
+(`egress: https`, the default) outbound only HTTPS and traffic inside the VPC: the Amazon DNS
+server, instance metadata and time sync are never filtered by security groups."""
 
 from __future__ import annotations
 
@@ -21,9 +23,35 @@ AL2023_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel
 class AutoscalingGroupArgs:
     group: GroupSpec
     vpc_id: pulumi.Input[str]
+    vpc_cidr: pulumi.Input[str]
     subnet_ids: pulumi.Input[list[str]]
     key_arn: pulumi.Input[str]
     image_id: str = AL2023_AMI
+
+
+def egress_rules(g: GroupSpec, vpc_cidr: pulumi.Input[str]) -> list[aws.ec2.SecurityGroupEgressArgs]:
+    if g.egress == "all":
+        return [
+            aws.ec2.SecurityGroupEgressArgs(
+                protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"], description="egress via NAT"
+            )
+        ]
+    return [
+        aws.ec2.SecurityGroupEgressArgs(
+            protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_blocks=["0.0.0.0/0"],
+            description="HTTPS: AWS APIs, S3, registries, package mirrors",
+        ),
+        aws.ec2.SecurityGroupEgressArgs(
+            protocol="-1",
+            from_port=0,
+            to_port=0,
+            cidr_blocks=[vpc_cidr],
+            description="anything inside the VPC",
+        ),
+    ]
 
 
 class AutoscalingGroup(pulumi.ComponentResource):
@@ -52,11 +80,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
             aws.ec2.SecurityGroupArgs(
                 vpc_id=args.vpc_id,
                 description=f"{g.name}: no inbound; outbound through NAT",
-                egress=[
-                    aws.ec2.SecurityGroupEgressArgs(
-                        protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"], description="egress via NAT"
-                    )
-                ],
+                egress=egress_rules(g, args.vpc_cidr),
             ),
             opts=child,
         )

@@ -38,12 +38,17 @@ def subnet_plan(cidr: str, zones: int) -> tuple[list[str], list[str]]:
 
 class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
+    vpc_cidr: pulumi.Output[str]
     private_subnet_ids: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:aws:Network", name, None, opts)
         if args.existing_vpc_id:
             self.vpc_id = pulumi.Output.from_input(args.existing_vpc_id)
+            # Its range as AWS reports it: the blueprint's network.cidr describes a new network only.
+            self.vpc_cidr = aws.ec2.get_vpc_output(
+                id=args.existing_vpc_id, opts=pulumi.InvokeOutputOptions(parent=self)
+            ).cidr_block
             self.private_subnet_ids = pulumi.Output.from_input(list(args.existing_subnet_ids))
             self.register_outputs({"vpcId": self.vpc_id, "privateSubnetIds": self.private_subnet_ids})
             return
@@ -113,6 +118,7 @@ class Network(pulumi.ComponentResource):
         )
         self._flow_logs(name, vpc, args)
         self.vpc_id = vpc.id
+        self.vpc_cidr = vpc.cidr_block
         self.private_subnet_ids = pulumi.Output.all(*private_ids)
         self.register_outputs({"vpcId": self.vpc_id, "privateSubnetIds": self.private_subnet_ids})
 

@@ -128,6 +128,7 @@ class Platform(pulumi.ComponentResource):
                 AutoscalingGroupArgs(
                     group=group,
                     vpc_id=network.vpc_id,
+                    vpc_cidr=network.vpc_cidr,
                     subnet_ids=network.private_subnet_ids,
                     key_arn=key.arn,
                 ),

@@ -4,8 +4,12 @@ and the properties that make them secure and cheap."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from blueprint.engine.model import ResourceGraph
 from blueprint.engine.synth import SynthError, synthesize_stacks
@@ -401,6 +405,58 @@ def test_autoscaling_group_mixes_spot_and_tracks_cpu(aws_graphs, aws_blueprints)
     assert policy.inputs["targetTrackingConfiguration"]["targetValue"] == spec.target_cpu_utilization
     sg = of_type(graph, "aws:ec2/securityGroup:SecurityGroup")[0]
     assert not sg.inputs.get("ingress")
+
+
+HTTPS_OUT = {
+    "protocol": "tcp",
+    "fromPort": 443,
+    "toPort": 443,
+    "cidrBlocks": ["0.0.0.0/0"],
+    "description": "HTTPS: AWS APIs, S3, registries, package mirrors",
+}
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_batch_vms_reach_out_only_over_https_and_inside_the_vpc(aws_graphs, stack: str) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs[stack]
+    vpc = of_type(graph, "aws:ec2/vpc:Vpc")[0]
+    (sg,) = of_type(graph, "aws:ec2/securityGroup:SecurityGroup")
+    assert sg.inputs["egress"] == [
+        HTTPS_OUT,
+        {
+            "protocol": "-1",
+            "fromPort": 0,
+            "toPort": 0,
+            "cidrBlocks": [vpc.inputs["cidrBlock"]],
+            "description": "anything inside the VPC",
+        },
+    ]
+
+
+def _variant(tmp_path: Path, stack: str, edit: Callable[[dict[str, Any]], None]) -> ResourceGraph:
+    doc = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    edit(doc["config"]["ml-platform:blueprint"])
+    path = tmp_path / f"Pulumi.{stack}.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    (result,) = synthesize_stacks(ROOT, [path], jobs=1)
+    assert not isinstance(result, SynthError), result
+    return result
+
+
+def test_egress_all_is_the_opt_out_and_an_existing_vpc_uses_its_own_range(tmp_path: Path) -> None:
+    def edit(bp: dict[str, Any]) -> None:
+        bp["network"] = {"existingNetworkId": "vpc-0abc", "existingSubnetIds": ["subnet-0a", "subnet-0b"]}
+        bp["autoscalingGroups"].append({**bp["autoscalingGroups"][0], "name": "open", "egress": "all"})
+
+    graph = _variant(tmp_path, "aws-dev", edit)
+    groups = of_type(graph, "aws:ec2/securityGroup:SecurityGroup")
+    egress = {parent_name(graph, sg): sg.inputs["egress"] for sg in groups}
+    assert egress["open"] == [
+        {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"], "description": "egress via NAT"}
+    ]
+    # The existing VPC's range as AWS reports it (the mocks: 10.64.0.0/16), not the blueprint's default.
+    assert egress["batch-cpu"][1]["cidrBlocks"] == ["10.64.0.0/16"]
+    assert egress["batch-cpu"][0] == HTTPS_OUT
 
 
 def test_budget_alerts_follow_the_blueprint(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]

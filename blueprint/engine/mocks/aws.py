@@ -12,6 +12,15 @@ def call(m: MockContext, token: str, args: dict[str, Any]) -> dict[str, Any] | N
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
         arn_ = f"arn:aws:sts::{m.aws_account}:assumed-role/ci-deployer/session"
         return {"accountId": m.aws_account, "arn": arn_, "userId": "AROAMOCK:session", "id": m.aws_account}
+    if token == "aws:ec2/getVpc:getVpc":  # an existing VPC: some range other than the blueprint's default
+        vpc = str(args.get("id") or "vpc-0mock")
+        return {
+            "id": vpc,
+            "cidrBlock": EXISTING_VPC_CIDR,
+            "arn": arn(m, "ec2", f"vpc/{vpc}"),
+            "state": "available",
+            "ownerId": m.aws_account,
+        }
     if token == "aws:index/getRegion:getRegion":
         return {"name": m.region, "region": m.region, "id": m.region}
     if token == "aws:index/getPartition:getPartition":
@@ -36,6 +45,7 @@ def arn(m: MockContext, service: str, resource: str, *, region: bool = True, acc
 
 
 Handler = Callable[[MockContext, State, str], tuple[str, State]]
+EXISTING_VPC_CIDR = "10.64.0.0/16"
 
 
 def _bucket(m: MockContext, s: State, auto: str) -> tuple[str, State]:
