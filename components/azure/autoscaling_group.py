@@ -6,6 +6,11 @@ machine scale set plus an autoscale setting.
   several VM sizes become an instance mix, capacity-optimised to cut evictions.
 - No public IP on any NIC (egress through the subnet's NAT gateway), no inbound rules (the
   subnet's network security group), no SSH: the admin key is one nobody holds (ssh.py).
+- With `egress: https` (the default) a network security group of the group's own on its NICs
+  allows outbound TCP 443 anywhere and anything to the VirtualNetwork service tag and denies
+  the rest; the subnet's group (shared with AKS) is untouched. Azure DNS, IMDS and time
+  (168.63.129.16, 169.254.169.254) are platform traffic NSG rules do not filter. `egress: all`
+  adds no group.
 - OS disk encrypted with the platform key through the disk encryption set; Trusted Launch
   (secure boot, vTPM); a user-assigned identity with no roles until a workload needs one.
 - CPU autoscaling between the blueprint's min and max: out by one above the target
@@ -19,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import compute, managedidentity, monitor
+from pulumi_azure_native import compute, managedidentity, monitor, network
 
 from blueprint.model import AutoscalingGroup as GroupSpec
 from components.azure.placement import Placement
@@ -30,6 +35,45 @@ CPU_METRIC = "Percentage CPU"
 CPU_METRIC_NAMESPACE = "microsoft.compute/virtualmachinescalesets"
 SCALE_IN_BAND = 30  # scale in below target minus this many points (never below 5%)
 SPOT_MAX_PRICE_ON_DEMAND = -1.0
+# `egress: https`: the outbound rules of the group's NIC security group, in priority order.
+EGRESS_HTTPS_RULES = (
+    network.SecurityRuleArgs(
+        name="allow-https-out",
+        description="HTTPS to anywhere",
+        priority=100,
+        direction=network.SecurityRuleDirection.OUTBOUND,
+        access=network.SecurityRuleAccess.ALLOW,
+        protocol=network.SecurityRuleProtocol.TCP,
+        source_address_prefix="*",
+        source_port_range="*",
+        destination_address_prefix="*",
+        destination_port_range="443",
+    ),
+    network.SecurityRuleArgs(
+        name="allow-vnet-out",
+        description="anything inside the platform network",
+        priority=110,
+        direction=network.SecurityRuleDirection.OUTBOUND,
+        access=network.SecurityRuleAccess.ALLOW,
+        protocol=network.SecurityRuleProtocol.ASTERISK,
+        source_address_prefix="*",
+        source_port_range="*",
+        destination_address_prefix="VirtualNetwork",
+        destination_port_range="*",
+    ),
+    network.SecurityRuleArgs(
+        name="deny-all-out",
+        description="every other outbound connection",
+        priority=4096,  # the last priority of our own; Azure's defaults (65000+) never apply
+        direction=network.SecurityRuleDirection.OUTBOUND,
+        access=network.SecurityRuleAccess.DENY,
+        protocol=network.SecurityRuleProtocol.ASTERISK,
+        source_address_prefix="*",
+        source_port_range="*",
+        destination_address_prefix="*",
+        destination_port_range="*",
+    ),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +113,7 @@ def _sku(g: GroupSpec) -> tuple[compute.SkuArgs, compute.SkuProfileArgs | None]:
 class AutoscalingGroup(pulumi.ComponentResource):
     scale_set: compute.VirtualMachineScaleSet
     identity: managedidentity.UserAssignedIdentity
+    security_group: network.NetworkSecurityGroup | None  # egress: https only
 
     def __init__(self, name: str, args: AutoscalingGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:azure:AutoscalingGroup", name, None, opts)
@@ -81,6 +126,19 @@ class AutoscalingGroup(pulumi.ComponentResource):
                 resource_group_name=where.resource_group_name, location=where.location
             ),
             opts=child,
+        )
+        self.security_group = (
+            network.NetworkSecurityGroup(
+                f"{name}-nsg",
+                network.NetworkSecurityGroupInitArgs(
+                    resource_group_name=where.resource_group_name,
+                    location=where.location,
+                    security_rules=list(EGRESS_HTTPS_RULES),
+                ),
+                opts=child,
+            )
+            if g.egress == "https"
+            else None
         )
         sku, sku_profile = _sku(g)
         self.scale_set = compute.VirtualMachineScaleSet(
@@ -104,7 +162,9 @@ class AutoscalingGroup(pulumi.ComponentResource):
                 upgrade_policy=compute.UpgradePolicyArgs(
                     mode=compute.UpgradeMode.MANUAL
                 ),  # new instances get the new model
-                virtual_machine_profile=self._vm_profile(name, args, spot),
+                virtual_machine_profile=self._vm_profile(
+                    name, args, spot, self.security_group.id if self.security_group else None
+                ),
             ),
             # The autoscale setting owns the current capacity; Pulumi owns the bounds.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["sku.capacity"], depends_on=list(args.depends_on)),
@@ -170,7 +230,9 @@ class AutoscalingGroup(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _vm_profile(name: str, args: AutoscalingGroupArgs, spot: bool) -> compute.VirtualMachineScaleSetVMProfileArgs:
+    def _vm_profile(
+        name: str, args: AutoscalingGroupArgs, spot: bool, security_group_id: pulumi.Input[str] | None
+    ) -> compute.VirtualMachineScaleSetVMProfileArgs:
         g = args.group
         return compute.VirtualMachineScaleSetVMProfileArgs(
             priority=compute.VirtualMachinePriorityTypes.SPOT if spot else compute.VirtualMachinePriorityTypes.REGULAR,
@@ -217,6 +279,9 @@ class AutoscalingGroup(pulumi.ComponentResource):
                         primary=True,
                         enable_accelerated_networking=True,
                         delete_option=compute.DeleteOptions.DELETE,
+                        network_security_group=compute.SubResourceArgs(id=security_group_id)
+                        if security_group_id is not None
+                        else None,
                         ip_configurations=[
                             # No public_ip_address_configuration: instances get private addresses only.
                             compute.VirtualMachineScaleSetIPConfigurationArgs(

@@ -5,6 +5,12 @@ write logs and metrics), a regional managed instance group spreading VMs over th
 zones wherever capacity is (for machine types that come with GPUs, a2-/a3-/g2-, only the zones
 carrying those GPUs: the catalog's `gcpGpuZones`), and a regional autoscaler on CPU.
 
+With `egress: https` (the default), three egress firewall rules that target the group's
+service account only (GKE nodes are untouched): allow TCP 443 anywhere and anything to the
+platform network's ranges (priority 1000), deny all other egress (65000, above GCP's implied
+allow at 65535). The metadata server (DNS, credentials, time) is not subject to firewall
+rules. `egress: all` creates none of them.
+
 A GCP instance group is either all spot or all on-demand: `spotPercentage` must be 100 (with
 no on-demand base) or 0. Extra `instanceTypes` become the group's instance flexibility
 selections, in order of preference."""
@@ -20,10 +26,14 @@ import pulumi_gcp as gcp
 from blueprint.catalog import load_catalog
 from blueprint.model import AutoscalingGroup as GroupSpec
 from components.gcp.iam import project_roles
+from components.gcp.naming import firewall_name
 from components.gcp.node_config import CLOUD_PLATFORM_SCOPE
 
 DEBIAN_12 = "projects/debian-cloud/global/images/family/debian-12"
 VM_ROLES = ("roles/logging.logWriter", "roles/monitoring.metricWriter")
+ANYWHERE = "0.0.0.0/0"
+ALLOW_PRIORITY = 1000  # GCP's default priority
+DENY_PRIORITY = 65000  # below our allows, above the implied allow-all egress (65535)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,8 +42,11 @@ class AutoscalingGroupArgs:
     project: str
     region: str
     subnetwork_id: pulumi.Input[str]
+    network_id: pulumi.Input[str]  # the subnetwork's network, which the egress rules apply to
+    internal_ranges: pulumi.Input[Sequence[str]]  # what `egress: https` counts as inside the platform network
     key_id: pulumi.Input[str]
     account_id: str
+    stack: str  # in the firewall rule names: rules are project-wide
     source_image: str = DEBIAN_12
     depends_on: Sequence[pulumi.Resource] = ()  # the Compute agent's key grant
 
@@ -66,6 +79,55 @@ def gpu_zones(g: GroupSpec, region: str) -> list[str] | None:
             f"(per {cat.gcp_gpu_zones_source}); use instance types whose GPUs share a zone"
         )
     return common
+
+
+@dataclass(frozen=True, kw_only=True)
+class EgressRule:
+    role: str  # in the resource and rule names
+    what: str  # in the rule description
+    priority: int
+    destination_ranges: pulumi.Input[Sequence[str]]
+    allow: bool
+    protocol: str
+    ports: Sequence[str] | None = None
+
+
+def egress_rules(internal_ranges: pulumi.Input[Sequence[str]]) -> tuple[EgressRule, ...]:
+    """`egress: https`: HTTPS to anywhere and anything inside the platform network; the rest denied."""
+    return (
+        EgressRule(
+            role="egress-https",
+            what="allow HTTPS to anywhere",
+            priority=ALLOW_PRIORITY,
+            destination_ranges=[ANYWHERE],
+            allow=True,
+            protocol="tcp",
+            ports=("443",),
+        ),
+        EgressRule(
+            role="egress-internal",
+            what="allow anything inside the platform network",
+            priority=ALLOW_PRIORITY,
+            destination_ranges=internal_ranges,
+            allow=True,
+            protocol="all",
+        ),
+        EgressRule(
+            role="egress-deny",
+            what="deny all other egress",
+            priority=DENY_PRIORITY,
+            destination_ranges=[ANYWHERE],
+            allow=False,
+            protocol="all",
+        ),
+    )
+
+
+def network_project(network: str) -> str | None:
+    """The project in a network id or self link (a Shared VPC host project, say), where its
+    firewall rules must live; None for a bare network name (the provider's project)."""
+    parts = network.split("/")
+    return parts[parts.index("projects") + 1] if "projects" in parts[:-1] else None
 
 
 def scheduling(spot: bool) -> gcp.compute.InstanceTemplateSchedulingArgs:
@@ -184,4 +246,29 @@ class AutoscalingGroup(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        if g.egress == "https":
+            network = pulumi.Output.from_input(args.network_id)
+            for rule in egress_rules(args.internal_ranges):
+                ports = list(rule.ports) if rule.ports else None
+                gcp.compute.Firewall(
+                    f"{name}-{rule.role}",
+                    gcp.compute.FirewallArgs(
+                        name=firewall_name(args.stack, g.name, rule.role),
+                        description=f"VM group {g.name}: {rule.what}",
+                        network=network,
+                        project=network.apply(network_project),
+                        direction="EGRESS",
+                        priority=rule.priority,
+                        destination_ranges=rule.destination_ranges,
+                        target_service_accounts=[self.account.email],  # this group's VMs only
+                        allows=[gcp.compute.FirewallAllowArgs(protocol=rule.protocol, ports=ports)]
+                        if rule.allow
+                        else None,
+                        denies=None
+                        if rule.allow
+                        else [gcp.compute.FirewallDenyArgs(protocol=rule.protocol, ports=ports)],
+                    ),
+                    # A fixed name: a replaced rule must be deleted before its successor is created.
+                    opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+                )
         self.register_outputs({"name": self.group_manager.name})

@@ -1,7 +1,8 @@
 """Names GCP needs us to choose (the rest are Pulumi auto-names with a random suffix).
 
-Service account ids and GKE cluster names are short and strict (`[a-z][-a-z0-9]*[a-z0-9]`);
-a name that would be too long keeps a readable prefix and ends in a stable hash."""
+Service account ids, GKE cluster names and firewall rule names are short and strict
+(`[a-z][-a-z0-9]*[a-z0-9]`); a name that would be too long keeps a readable prefix and ends in
+a stable hash."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 
 SERVICE_ACCOUNT_ID_MAX = 30  # and at least 6
 CLUSTER_NAME_MAX = 40
+FIREWALL_NAME_MAX = 63
 
 
 def _rfc1035(text: str, max_len: int) -> str:
@@ -30,3 +32,10 @@ def service_account_id(stack: str, kind: str, name: str = "") -> str:
 
 def cluster_name(project: str, stack: str) -> str:
     return _rfc1035(f"{project}-{stack}", CLUSTER_NAME_MAX)
+
+
+def firewall_name(stack: str, group: str, rule: str) -> str:
+    """`mlp-<stack>-<group>-<rule>`: firewall rules are project-wide and take no labels, so the
+    name is what tells which stack and VM group a rule belongs to. A long stack and group part
+    is shortened (ending in its hash); the rule (`egress-https`, ...) is always kept whole."""
+    return f"{_rfc1035(f'mlp-{stack}-{group}', FIREWALL_NAME_MAX - len(rule) - 1)}-{rule}"

@@ -1,14 +1,18 @@
 """VPC network in custom mode (no auto subnets) with one regional subnetwork for nodes and
 VMs, secondary ranges for GKE pods and services, Private Google Access (Cloud Storage and
 Artifact Registry traffic stays off the NAT), VPC flow logs, and a Cloud Router with Cloud
-NAT for egress: nothing in the network has an external IP. Or an existing network, untouched.
+NAT for egress: nothing in the network has an external IP. Or an existing network, untouched
+(its node subnetwork is only looked up, for its ranges).
 
-No firewall rule is created: GCP denies all ingress by default and GKE adds the rules it
-needs for its own control plane."""
+No firewall rule is created here: GCP denies all ingress by default and GKE adds the rules it
+needs for its own control plane. `internal_ranges` (the node subnetwork's primary and secondary
+ranges: nodes and VMs, pods, services) is what a VM group's egress rules call "inside the
+platform network"."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 import pulumi
@@ -16,6 +20,9 @@ import pulumi_gcp as gcp
 
 PODS_RANGE = "pods"
 SERVICES_RANGE = "services"
+SUBNETWORK_PATH = re.compile(
+    r"(?:^|/)projects/(?P<project>[^/]+)/regions/(?P<region>[^/]+)/subnetworks/(?P<name>[^/]+)$"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,9 +50,28 @@ def subnet_plan(cidr: str) -> SubnetPlan:
     return SubnetPlan(nodes=str(nodes), services=str(services), pods=str(pods))
 
 
+def lookup_subnetwork(ref: str, region: str) -> pulumi.Output[gcp.compute.GetSubnetworkResult]:
+    """An existing subnetwork as GCP reports it, from its id (`projects/<p>/regions/<r>/subnetworks/<n>`),
+    its self link, or its bare name (then in the stack's region and the provider's project). The
+    provider's own self-link lookup wants the full URL, so the id is taken apart here."""
+    if match := SUBNETWORK_PATH.search(ref):
+        return gcp.compute.get_subnetwork_output(project=match["project"], region=match["region"], name=match["name"])
+    if "/" not in ref:
+        return gcp.compute.get_subnetwork_output(name=ref, region=region)
+    raise ValueError(
+        "network.existingSubnetIds[0]: expected projects/<project>/regions/<region>/subnetworks/<name>, "
+        f"its self link or a subnetwork name (got {ref!r})"
+    )
+
+
+def subnetwork_ranges(subnet: gcp.compute.GetSubnetworkResult) -> list[str]:
+    return [subnet.ip_cidr_range, *(r.ip_cidr_range for r in subnet.secondary_ip_ranges)]
+
+
 class Network(pulumi.ComponentResource):
     network_id: pulumi.Output[str]
     subnetwork_id: pulumi.Output[str]
+    internal_ranges: pulumi.Output[list[str]]  # the node subnetwork's primary and secondary ranges
     nodes_cidr: str | None  # None for an existing network
     pods_range_name: str = PODS_RANGE
     services_range_name: str = SERVICES_RANGE
@@ -57,6 +83,7 @@ class Network(pulumi.ComponentResource):
                 raise ValueError("network: existingNetworkId needs existingSubnetIds (the subnetwork for nodes)")
             self.network_id = pulumi.Output.from_input(args.existing_network_id)
             self.subnetwork_id = pulumi.Output.from_input(args.existing_subnetwork_id)
+            self.internal_ranges = lookup_subnetwork(args.existing_subnetwork_id, args.region).apply(subnetwork_ranges)
             self.nodes_cidr = None
             self.register_outputs({"networkId": self.network_id, "subnetworkId": self.subnetwork_id})
             return
@@ -111,5 +138,6 @@ class Network(pulumi.ComponentResource):
         )
         self.network_id = network.id
         self.subnetwork_id = subnet.id
+        self.internal_ranges = pulumi.Output.from_input([plan.nodes, plan.pods, plan.services])
         self.nodes_cidr = plan.nodes
         self.register_outputs({"networkId": self.network_id, "subnetworkId": self.subnetwork_id})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import re
 from collections import Counter
 from typing import Any
@@ -33,7 +34,8 @@ EXPECTED_DEV = {
     f"{T}:resources:ResourceGroup": 1,  # no azure.resourceGroup: the platform creates <stack>-rg
     f"{T}:network:VirtualNetwork": 1,
     f"{T}:network:Subnet": 1,  # one node subnet for AKS and the scale set
-    f"{T}:network:NetworkSecurityGroup": 1,
+    # the node subnet's (Azure's default rules only) + batch-cpu's NIC group (egress: https)
+    f"{T}:network:NetworkSecurityGroup": 2,
     f"{T}:network:NatGateway": 1,
     f"{T}:network:PublicIPAddress": 1,  # the NAT gateway's, the only public address
     f"{T}:keyvault:Vault": 1,
@@ -636,6 +638,109 @@ def test_scale_set_is_spot_private_encrypted_and_cpu_autoscaled(
     assert out["metricResourceUri"] == in_["metricResourceUri"] == vmss.id
 
 
+# Written out by hand: the outbound rules of a group's NIC security group under `egress: https`.
+EGRESS_HTTPS_RULES = [
+    {
+        "name": "allow-https-out",
+        "description": "HTTPS to anywhere",
+        "priority": 100,
+        "direction": "Outbound",
+        "access": "Allow",
+        "protocol": "Tcp",
+        "sourceAddressPrefix": "*",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": "*",
+        "destinationPortRange": "443",
+    },
+    {
+        "name": "allow-vnet-out",
+        "description": "anything inside the platform network",
+        "priority": 110,
+        "direction": "Outbound",
+        "access": "Allow",
+        "protocol": "*",
+        "sourceAddressPrefix": "*",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": "VirtualNetwork",
+        "destinationPortRange": "*",
+    },
+    {
+        "name": "deny-all-out",
+        "description": "every other outbound connection",
+        "priority": 4096,
+        "direction": "Outbound",
+        "access": "Deny",
+        "protocol": "*",
+        "sourceAddressPrefix": "*",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": "*",
+        "destinationPortRange": "*",
+    },
+]
+
+
+@pytest.mark.parametrize(("stack", "group"), [("azure-dev", "batch-cpu"), ("azure-prod", "data-prep")])
+def test_scale_set_nics_allow_only_https_and_the_vnet_outbound(
+    graphs: dict[str, ResourceGraph], stack: str, group: str
+) -> None:
+    graph = graphs[stack]
+    nsg = child(graph, group, f"{T}:network:NetworkSecurityGroup")
+    assert nsg.name == f"{group}-nsg"
+    assert {k: v for k, v in nsg.inputs.items() if k != "tags"} == {
+        "resourceGroupName": f"{stack}-rg",
+        "location": "westeurope",
+        "securityRules": EGRESS_HTTPS_RULES,
+    }
+    # No rule names Azure's platform service tags: DNS, IMDS and time stay reachable.
+    prefixes = {r["destinationAddressPrefix"] for r in nsg.inputs["securityRules"]}
+    assert not prefixes & {"AzurePlatformDNS", "AzurePlatformIMDS", "AzurePlatformLKM"}
+    vmss = one(graph, f"{T}:compute:VirtualMachineScaleSet")
+    [nic] = vmss.inputs["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"]
+    assert nic["networkSecurityGroup"] == {"id": nsg.id}
+    assert nsg.urn in vmss.dependencies
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_egress_group_is_on_the_scale_set_only_not_aks_or_the_subnet(
+    graphs: dict[str, ResourceGraph], blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph = graphs[stack]
+    [spec] = blueprints[stack].autoscaling_groups
+    nsg = child(graph, spec.name, f"{T}:network:NetworkSecurityGroup")
+    mentions = {r.type for r in graph.resources if nsg.id in json.dumps(r.inputs)}
+    assert mentions == {f"{T}:compute:VirtualMachineScaleSet"}
+    subnet = one(graph, f"{T}:network:Subnet")
+    assert subnet.inputs["networkSecurityGroup"] == {
+        "id": child(graph, "network", f"{T}:network:NetworkSecurityGroup").id
+    }
+
+
+@pytest.fixture(scope="module")
+def egress_all_graph(tmp_path_factory: pytest.TempPathFactory) -> ResourceGraph:
+    """azure-prod with `egress: all` on its scale set."""
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.azure-prod.yaml").read_text(encoding="utf-8"))
+    [group] = doc["config"]["ml-platform:blueprint"]["autoscalingGroups"]
+    group["egress"] = "all"
+    path = tmp_path_factory.mktemp("stacks") / "Pulumi.azure-egress-all.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    [result] = synthesize_stacks(ROOT, [path], jobs=1)
+    if isinstance(result, SynthError):
+        pytest.fail(str(result))
+    return result
+
+
+def test_egress_all_adds_no_security_group_to_the_scale_set(egress_all_graph: ResourceGraph) -> None:
+    graph = egress_all_graph
+    assert dict(Counter(r.type for r in graph.resources)) == {
+        **EXPECTED_PROD,
+        f"{T}:network:NetworkSecurityGroup": 1,  # the node subnet's only
+    }
+    assert child(graph, "network", f"{T}:network:NetworkSecurityGroup")
+    vmss = one(graph, f"{T}:compute:VirtualMachineScaleSet")
+    [nic] = vmss.inputs["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"]
+    assert "networkSecurityGroup" not in nic
+
+
 def test_the_lockbox_ssh_key_is_a_valid_ed25519_key_nobody_holds() -> None:
     text = ssh.lockbox_public_key()
     kind, blob, comment = text.split()
@@ -712,10 +817,11 @@ def test_the_only_public_ip_is_the_nat_gateways_and_nodes_have_none(
     subnet = one(graph, f"{T}:network:Subnet").inputs
     assert subnet["natGateway"] == {"id": nat.id}
     assert subnet["defaultOutboundAccess"] is False
-    assert subnet["networkSecurityGroup"] == {"id": one(graph, f"{T}:network:NetworkSecurityGroup").id}
+    subnet_nsg = child(graph, "network", f"{T}:network:NetworkSecurityGroup")
+    assert subnet["networkSecurityGroup"] == {"id": subnet_nsg.id}
     assert {s["service"] for s in subnet["serviceEndpoints"]} == {"Microsoft.Storage", "Microsoft.KeyVault"}
     assert subnet["addressPrefix"] == "10.0.0.0/17"
-    assert not one(graph, f"{T}:network:NetworkSecurityGroup").inputs.get("securityRules")
+    assert not subnet_nsg.inputs.get("securityRules")  # shared with AKS: Azure's defaults only
     for pool in of_type(graph, f"{T}:containerservice:AgentPool"):
         assert pool.inputs["enableNodePublicIP"] is False
 
@@ -773,7 +879,7 @@ def test_every_taggable_resource_has_the_cost_tags(
         "monitor:AutoscaleSetting",
         "storage:StorageAccount",
     }
-    assert len(taggable) == (24 if bp.is_prod else 23)  # one more GPU pool in prod
+    assert len(taggable) == (25 if bp.is_prod else 24)  # one more GPU pool in prod
     for r in taggable:
         tags = r.inputs["tags"]
         assert set(REQUIRED_TAG_KEYS) <= set(tags), r.urn
@@ -861,6 +967,10 @@ def test_an_existing_group_and_network_are_used_untouched(existing_graph: Resour
     for created in ("resources:ResourceGroup", "network:VirtualNetwork", "network:Subnet", "network:NatGateway"):
         assert types[f"{T}:{created}"] == 0, created
     assert not of_type(graph, f"{T}:network:PublicIPAddress")
+    # The only security group is batch-cpu's own, on its NICs: the existing subnet's is not touched.
+    [nsg] = of_type(graph, f"{T}:network:NetworkSecurityGroup")
+    assert nsg.urn == child(graph, "batch-cpu", f"{T}:network:NetworkSecurityGroup").urn
+    assert nsg.inputs["securityRules"] == EGRESS_HTTPS_RULES
     for r in graph.resources:
         if "resourceGroupName" in r.inputs:
             assert r.inputs["resourceGroupName"] == "shared-ml", r.urn

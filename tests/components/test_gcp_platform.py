@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import yaml
 
 from blueprint.catalog import load_catalog
 from blueprint.engine.model import ResourceGraph, ResourceRecord
@@ -19,11 +20,12 @@ from blueprint.model import Blueprint, GpuPool
 from components.common.sdk import resource_parameters
 from components.common.tagging import REQUIRED_TAG_KEYS
 from components.gcp.autoscaling_group import gpu_zones as asg_gpu_zones
-from components.gcp.autoscaling_group import is_spot
+from components.gcp.autoscaling_group import is_spot, network_project
 from components.gcp.cluster import kubeconfig
 from components.gcp.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.gcp.gpu_node_pool import node_locations
-from components.gcp.naming import cluster_name, service_account_id
+from components.gcp.naming import cluster_name, firewall_name, service_account_id
+from components.gcp.network import lookup_subnetwork
 from tests.components.conftest import ROOT, of_type, parent_name
 
 GCP_STACKS = ("gcp-dev", "gcp-prod")
@@ -42,6 +44,7 @@ IAM_MEMBER_TYPES = (
 )
 NODE_POOL = "gcp:container/nodePool:NodePool"
 BUCKET = "gcp:storage/bucket:Bucket"
+FIREWALL = "gcp:compute/firewall:Firewall"
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +67,7 @@ def gcp_blueprints() -> dict[str, Blueprint]:
 # Written out by hand from the stacks: a changed count is a changed deployment.
 EXPECTED_DEV = {
     "gcp:billing/budget:Budget": 1,
+    "gcp:compute/firewall:Firewall": 3,  # batch-cpu, egress https: allow 443, allow internal, deny the rest
     "gcp:compute/instanceTemplate:InstanceTemplate": 1,  # batch-cpu
     "gcp:compute/network:Network": 1,
     "gcp:compute/regionAutoscaler:RegionAutoscaler": 1,
@@ -608,10 +612,158 @@ def test_a_partly_spot_group_is_refused_with_what_to_set() -> None:
         is_spot(group(60))
 
 
+# -- VM group egress ---------------------------------------------------------------------
+NODE_RANGES = ["10.0.0.0/18", "10.0.128.0/17", "10.0.64.0/19"]  # nodes, pods, services of 10.0.0.0/16
+
+
+def _vm_email(stack: str, group: str) -> str:
+    return f"{service_account_id(stack, 'vm', group)}@{PROJECT}.iam.gserviceaccount.com"
+
+
+def _egress_rules(stack: str, group: str, network: str, ranges: list[str], project: str) -> dict[str, Any]:
+    """What `egress: https` creates for one group, by resource name: written out by hand."""
+    common = {
+        "network": network,
+        "project": project,
+        "direction": "EGRESS",
+        "targetServiceAccounts": [_vm_email(stack, group)],
+    }
+    return {
+        f"{group}-egress-https": {
+            **common,
+            "name": f"mlp-{stack}-{group}-egress-https",
+            "description": f"VM group {group}: allow HTTPS to anywhere",
+            "priority": 1000,
+            "destinationRanges": ["0.0.0.0/0"],
+            "allows": [{"protocol": "tcp", "ports": ["443"]}],
+        },
+        f"{group}-egress-internal": {
+            **common,
+            "name": f"mlp-{stack}-{group}-egress-internal",
+            "description": f"VM group {group}: allow anything inside the platform network",
+            "priority": 1000,
+            "destinationRanges": ranges,
+            "allows": [{"protocol": "all"}],
+        },
+        f"{group}-egress-deny": {
+            **common,
+            "name": f"mlp-{stack}-{group}-egress-deny",
+            "description": f"VM group {group}: deny all other egress",
+            "priority": 65000,  # after the allows, before GCP's implied allow-all egress at 65535
+            "destinationRanges": ["0.0.0.0/0"],
+            "denies": [{"protocol": "all"}],
+        },
+    }
+
+
+@pytest.mark.parametrize(("stack", "group"), [("gcp-dev", "batch-cpu"), ("gcp-prod", "data-prep")])
+def test_vm_group_egress_is_https_anywhere_and_the_platform_network_only(
+    gcp_graphs: dict[str, ResourceGraph], stack: str, group: str
+) -> None:
+    graph = gcp_graphs[stack]
+    vpc = of_type(graph, "gcp:compute/network:Network")[0]
+    rules = of_type(graph, FIREWALL)
+    assert {f.name: f.inputs for f in rules} == _egress_rules(stack, group, vpc.id, NODE_RANGES, PROJECT)
+    assert {parent_name(graph, f) for f in rules} == {group}
+    assert all(f.delete_before_replace for f in rules)  # fixed names: the old rule goes first
+    assert all(f.outputs["selfLink"].endswith(f"/global/firewalls/{f.inputs['name']}") for f in rules)
+    subnet = of_type(graph, "gcp:compute/subnetwork:Subnetwork")[0].inputs  # "inside" = the subnet's ranges
+    assert [subnet["ipCidrRange"], *(r["ipCidrRange"] for r in subnet["secondaryIpRanges"])] == NODE_RANGES
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_egress_rules_target_only_the_vm_group_not_gke_nodes(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph = gcp_graphs[stack]
+    groups = {_vm_email(stack, g.name) for g in gcp_blueprints[stack].autoscaling_groups}
+    templates = {
+        t.inputs["serviceAccount"]["email"] for t in of_type(graph, "gcp:compute/instanceTemplate:InstanceTemplate")
+    }
+    targets = {email for f in of_type(graph, FIREWALL) for email in f.inputs["targetServiceAccounts"]}
+    assert targets == templates == groups
+    cluster = of_type(graph, "gcp:container/cluster:Cluster")[0]
+    gke = {p.inputs["nodeConfig"]["serviceAccount"] for p in of_type(graph, NODE_POOL)}
+    gke.add(cluster.inputs["nodeConfig"]["serviceAccount"])
+    assert gke == {_node_email(graph, stack)} and not gke & targets
+    for f in of_type(graph, FIREWALL):  # no network-wide or tag-based rule, no ingress shape
+        assert not {"targetTags", "sourceTags", "sourceRanges", "sourceServiceAccounts"} & set(f.inputs), f.name
+
+
+EXISTING_NETWORK = "projects/host-project/global/networks/shared"
+EXISTING_SUBNET = "projects/host-project/regions/europe-west4/subnetworks/ml-nodes"
+EXISTING_RANGES = ["10.128.0.0/20", "10.4.0.0/14", "10.8.0.0/20"]  # the mocks' getSubnetwork answer
+
+
+@pytest.fixture(scope="module")
+def variant_graphs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ResourceGraph]:
+    """gcp-prod with `egress: all` on its VM group; gcp-dev in an existing (Shared VPC) network."""
+    folder = tmp_path_factory.mktemp("stacks")
+    prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.gcp-prod.yaml").read_text(encoding="utf-8"))
+    [group] = prod["config"]["ml-platform:blueprint"]["autoscalingGroups"]
+    group["egress"] = "all"
+    dev = yaml.safe_load((ROOT / "stacks" / "Pulumi.gcp-dev.yaml").read_text(encoding="utf-8"))
+    dev["config"]["ml-platform:blueprint"]["network"] = {
+        "existingNetworkId": EXISTING_NETWORK,
+        "existingSubnetIds": [EXISTING_SUBNET],
+    }
+    variants = {"gcp-egress-all": prod, "gcp-existing": dev}
+    paths = []
+    for name, doc in variants.items():
+        paths.append(folder / f"Pulumi.{name}.yaml")
+        paths[-1].write_text(yaml.safe_dump(doc), encoding="utf-8")
+    graphs: dict[str, ResourceGraph] = {}
+    for name, result in zip(variants, synthesize_stacks(ROOT, paths, jobs=2), strict=True):
+        if isinstance(result, SynthError):
+            pytest.fail(str(result))
+        graphs[name] = result
+    return graphs
+
+
+def test_egress_all_creates_no_firewall_rule_and_changes_nothing_else(
+    variant_graphs: dict[str, ResourceGraph],
+) -> None:
+    graph = variant_graphs["gcp-egress-all"]
+    assert not of_type(graph, FIREWALL)
+    assert dict(Counter(r.type for r in graph.resources)) == {t: n for t, n in EXPECTED_PROD.items() if t != FIREWALL}
+    template = of_type(graph, "gcp:compute/instanceTemplate:InstanceTemplate")[0]
+    subnet = of_type(graph, "gcp:compute/subnetwork:Subnetwork")[0]
+    assert template.inputs["networkInterfaces"] == [{"subnetwork": subnet.id}]
+
+
+def test_egress_rules_in_an_existing_network_use_its_project_and_subnetwork_ranges(
+    variant_graphs: dict[str, ResourceGraph],
+) -> None:
+    graph = variant_graphs["gcp-existing"]
+    for created in ("network:Network", "subnetwork:Subnetwork", "router:Router", "routerNat:RouterNat"):
+        assert not of_type(graph, f"gcp:compute/{created}"), created
+    rules = of_type(graph, FIREWALL)
+    # The firewall rules live in the network's (host) project; the VMs' account stays in ours.
+    assert {f.name: f.inputs for f in rules} == _egress_rules(
+        "gcp-existing", "batch-cpu", EXISTING_NETWORK, EXISTING_RANGES, "host-project"
+    )
+    template = of_type(graph, "gcp:compute/instanceTemplate:InstanceTemplate")[0]
+    assert template.inputs["networkInterfaces"] == [{"subnetwork": EXISTING_SUBNET}]
+
+
+def test_firewall_names_fit_gcp_and_networks_name_their_project() -> None:
+    assert firewall_name("gcp-prod", "data-prep", "egress-internal") == "mlp-gcp-prod-data-prep-egress-internal"
+    long_a = firewall_name("a-very-long-stack-name-for-a-test", "a-long-group-name-24chr", "egress-internal")
+    long_b = firewall_name("a-very-long-stack-name-for-a-test", "a-long-group-name-24chx", "egress-internal")
+    assert long_a.endswith("-egress-internal") and long_b.endswith("-egress-internal")
+    assert len(long_a) <= 63 and len(long_b) <= 63 and long_a != long_b
+    assert all(re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", n) for n in (long_a, long_b))
+    assert network_project("projects/host/global/networks/shared") == "host"
+    assert network_project(f"https://www.googleapis.com/compute/v1/{EXISTING_NETWORK}") == "host-project"
+    assert network_project("shared") is None  # a bare name: the provider's project
+    with pytest.raises(ValueError, match=r"network.existingSubnetIds\[0\]: expected projects/<project>/regions/"):
+        lookup_subnetwork("regions/europe-west4/subnetworks/x", "europe-west4")
+
+
 # -- network -----------------------------------------------------------------------------
 @pytest.mark.parametrize("stack", GCP_STACKS)
 def test_network_is_private_with_google_access_flow_logs_and_nat(
-    gcp_graphs: dict[str, ResourceGraph], stack: str
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
 ) -> None:
     graph = gcp_graphs[stack]
     vpc = of_type(graph, "gcp:compute/network:Network")[0]
@@ -628,8 +780,13 @@ def test_network_is_private_with_google_access_flow_logs_and_nat(
     nat = of_type(graph, "gcp:compute/routerNat:RouterNat")[0]
     assert nat.inputs["subnetworks"] == [{"name": subnet.id, "sourceIpRangesToNats": ["ALL_IP_RANGES"]}]
     assert nat.inputs["logConfig"] == {"enable": True, "filter": "ERRORS_ONLY"}
-    # Nothing that opens the network: no firewall rule, no reserved external address.
-    assert not [r for r in graph.resources if r.type.startswith(("gcp:compute/firewall", "gcp:compute/address"))]
+    # Nothing that opens the network: no reserved external address, no firewall rule but the VM
+    # group's egress rules (checked below), and no ingress rule at all.
+    assert not [r for r in graph.resources if r.type.startswith("gcp:compute/address")]
+    firewalls = of_type(graph, FIREWALL)
+    assert {(parent_name(graph, f), f.inputs["direction"]) for f in firewalls} == {
+        (g.name, "EGRESS") for g in gcp_blueprints[stack].autoscaling_groups
+    }
 
 
 # -- budget ------------------------------------------------------------------------------

@@ -118,6 +118,89 @@ def _subnet(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     return _common(f"{vnet}/subnets/{name}", name, s)
 
 
+# Every network security group comes with these, below any rule of its own: name, priority,
+# access, direction, source, destination, description (as Azure returns them).
+_DEFAULT_SECURITY_RULES = (
+    (
+        "AllowVnetInBound",
+        65000,
+        "Allow",
+        "Inbound",
+        "VirtualNetwork",
+        "VirtualNetwork",
+        "Allow inbound traffic from all VMs in VNET",
+    ),
+    (
+        "AllowAzureLoadBalancerInBound",
+        65001,
+        "Allow",
+        "Inbound",
+        "AzureLoadBalancer",
+        "*",
+        "Allow inbound traffic from azure load balancer",
+    ),
+    ("DenyAllInBound", 65500, "Deny", "Inbound", "*", "*", "Deny all inbound traffic"),
+    (
+        "AllowVnetOutBound",
+        65000,
+        "Allow",
+        "Outbound",
+        "VirtualNetwork",
+        "VirtualNetwork",
+        "Allow outbound traffic from all VMs to all VMs in VNET",
+    ),
+    (
+        "AllowInternetOutBound",
+        65001,
+        "Allow",
+        "Outbound",
+        "*",
+        "Internet",
+        "Allow outbound traffic from all VMs to Internet",
+    ),
+    ("DenyAllOutBound", 65500, "Deny", "Outbound", "*", "*", "Deny all outbound traffic"),
+)
+
+
+def _network_security_group(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    """The group's own rules come back with ids and etags; Azure's default rules are computed."""
+    name = str(s.get("networkSecurityGroupName") or auto)
+    rid = f"{_group_id(m, s)}/providers/Microsoft.Network/networkSecurityGroups/{name}"
+    etag = f'W/"{uuid_id(m.stack, rid, "etag")}"'
+
+    def rule(kind: str, props: State) -> State:
+        rule_id = f"{rid}/{kind}/{props['name']}"
+        return {
+            **props,
+            "id": rule_id,
+            "etag": etag,
+            "provisioningState": "Succeeded",
+            "type": f"Microsoft.Network/networkSecurityGroups/{kind}",
+        }
+
+    if isinstance(s.get("securityRules"), list):
+        s["securityRules"] = [rule("securityRules", dict(r)) for r in s["securityRules"]]
+    defaults = [
+        rule(
+            "defaultSecurityRules",
+            {
+                "name": rule_name,
+                "description": description,
+                "priority": priority,
+                "access": access,
+                "direction": direction,
+                "protocol": "*",
+                "sourceAddressPrefix": source,
+                "sourcePortRange": "*",
+                "destinationAddressPrefix": destination,
+                "destinationPortRange": "*",
+            },
+        )
+        for rule_name, priority, access, direction, source, destination, description in _DEFAULT_SECURITY_RULES
+    ]
+    return _common(rid, name, s, etag=etag, resourceGuid=uuid_id(m.stack, rid, "guid"), defaultSecurityRules=defaults)
+
+
 def _public_ip(m: MockContext, s: State, name: str) -> str:
     h = bytes.fromhex(hex_id(m.stack, name, n=6))
     return f"20.{h[0]}.{h[1]}.{h[2]}"
@@ -285,9 +368,7 @@ _HANDLERS: dict[str, Handler] = {
         "Microsoft.Network", "virtualNetworks", "virtualNetworkName", resourceGuid=lambda m, s, n: uuid_id(m.stack, n)
     ),
     "azure-native:network:Subnet": _subnet,
-    "azure-native:network:NetworkSecurityGroup": _in_group(
-        "Microsoft.Network", "networkSecurityGroups", "networkSecurityGroupName"
-    ),
+    "azure-native:network:NetworkSecurityGroup": _network_security_group,
     "azure-native:network:PublicIPAddress": _in_group(
         "Microsoft.Network", "publicIPAddresses", "publicIpAddressName", ipAddress=_public_ip
     ),

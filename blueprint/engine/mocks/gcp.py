@@ -17,6 +17,11 @@ MOCK_PROJECT_NUMBER = "123456789012"
 # A syntactically valid PEM certificate, base64-encoded as GKE returns it.
 MOCK_CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
 ZONES = ("a", "b", "c")
+CREATED = "2026-01-01T00:00:00.000-08:00"  # creationTimestamp as Compute Engine writes it
+# An existing subnetwork (`network.existingSubnetIds`) as getSubnetwork describes it: a node
+# range with GKE's customary pods and services ranges, in a network of its own.
+EXISTING_NETWORK = "shared-vpc"
+EXISTING_RANGES = {"": "10.128.0.0/20", "pods": "10.4.0.0/14", "services": "10.8.0.0/20"}
 
 
 def call(m: MockContext, token: str, args: dict[str, Any]) -> dict[str, Any] | None:
@@ -28,7 +33,39 @@ def call(m: MockContext, token: str, args: dict[str, Any]) -> dict[str, Any] | N
         return {"emailAddress": email, "member": f"serviceAccount:{email}", "project": project, "id": email}
     if token == "gcp:organizations/getClientConfig:getClientConfig":
         return {"project": project, "region": m.region, "zone": f"{m.region}-a", "accessToken": "mock-token"}
+    if token == "gcp:compute/getSubnetwork:getSubnetwork":
+        return _existing_subnetwork(m, args, project)
     return None
+
+
+def _existing_subnetwork(m: MockContext, args: dict[str, Any], project: str) -> dict[str, Any]:
+    """getSubnetwork by name (with region and project) or by full self link."""
+    link = str(args.get("selfLink") or "")
+    if link:
+        parts = link.split("/")  # .../projects/<p>/regions/<r>/subnetworks/<n>
+        project, region, name = parts[-5], parts[-3], parts[-1]
+    else:
+        name, region = str(args.get("name")), str(args.get("region") or m.region)
+    rid = f"projects/{project}/regions/{region}/subnetworks/{name}"
+    nodes = EXISTING_RANGES[""]
+    return {
+        "id": rid,
+        "name": name,
+        "project": project,
+        "region": region,
+        "selfLink": f"{API}/{rid}",
+        "network": f"{API}/projects/{project}/global/networks/{EXISTING_NETWORK}",
+        "ipCidrRange": nodes,
+        "gatewayAddress": str(next(ipaddress.IPv4Network(nodes).hosts())),
+        "secondaryIpRanges": [{"rangeName": k, "ipCidrRange": v} for k, v in EXISTING_RANGES.items() if k],
+        "privateIpGoogleAccess": True,
+        "stackType": "IPV4_ONLY",
+        "ipv6AccessType": "",
+        "internalIpv6Prefix": "",
+        "externalIpv6Prefix": "",
+        "description": "",
+        "subnetworkId": int(_numeric(rid, "subnetwork", digits=15)),  # exact in a JSON number
+    }
 
 
 def resource(m: MockContext, typ: str, state: State, auto: str) -> tuple[str, State]:
@@ -77,6 +114,12 @@ def _router_nat(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     name = str(s.get("name") or auto)
     region = s.get("region") or m.region
     return f"{_project(m, s)}/{region}/{s.get('router')}/{name}", {"name": name, "region": region}
+
+
+def _firewall(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    rid, extra = _compute("global", "firewalls")(m, s, auto)
+    extra["creationTimestamp"] = CREATED
+    return rid, extra
 
 
 def _instance_template(m: MockContext, s: State, auto: str) -> tuple[str, State]:
@@ -210,6 +253,7 @@ _HANDLERS: dict[str, Handler] = {
     "gcp:compute/subnetwork:Subnetwork": _subnetwork,
     "gcp:compute/router:Router": _compute("regional", "routers"),
     "gcp:compute/routerNat:RouterNat": _router_nat,
+    "gcp:compute/firewall:Firewall": _firewall,
     "gcp:compute/instanceTemplate:InstanceTemplate": _instance_template,
     "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": _instance_group_manager,
     "gcp:compute/regionAutoscaler:RegionAutoscaler": _compute("regional", "autoscalers"),
