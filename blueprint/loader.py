@@ -252,7 +252,7 @@ def _asg(g: dict[str, Any]) -> AutoscalingGroup:
         spot_percentage=g.get("spotPercentage", 100),
         target_cpu_utilization=g.get("targetCpuUtilization", 60),
         disk_size_gib=g.get("diskSizeGib", 100),
-        egress=g.get("egress", "https"),
+        egress=g.get("egress", "web"),
     )
 
 

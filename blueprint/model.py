@@ -74,7 +74,7 @@ class AutoscalingGroup:
     spot_percentage: int = 100
     target_cpu_utilization: int = 60
     disk_size_gib: int = 100
-    egress: Literal["https", "all"] = "https"  # what the VMs may connect out to
+    egress: Literal["web", "all"] = "web"  # what the VMs may connect out to
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,7 +2,7 @@
 template plus an ASG with mixed instances (on-demand base, spot above it with the
 price-capacity-optimized strategy and capacity rebalancing), target tracking on CPU and
 rolling instance refresh. Instances get Session Manager access, no SSH, no public IP, and
-(`egress: https`, the default) outbound only HTTPS and traffic inside the VPC: the Amazon DNS
+(`egress: web`, the default) outbound only HTTP(S) and traffic inside the VPC: the Amazon DNS
 server, instance metadata and time sync are never filtered by security groups."""
 
 from __future__ import annotations
@@ -43,6 +43,13 @@ def egress_rules(g: GroupSpec, vpc_cidr: pulumi.Input[str]) -> list[aws.ec2.Secu
             to_port=443,
             cidr_blocks=["0.0.0.0/0"],
             description="HTTPS: AWS APIs, S3, registries, package mirrors",
+        ),
+        aws.ec2.SecurityGroupEgressArgs(
+            protocol="tcp",
+            from_port=80,
+            to_port=80,
+            cidr_blocks=["0.0.0.0/0"],
+            description="HTTP: package mirrors (their packages are signed)",
         ),
         aws.ec2.SecurityGroupEgressArgs(
             protocol="-1",

@@ -6,8 +6,8 @@ machine scale set plus an autoscale setting.
   several VM sizes become an instance mix, capacity-optimised to cut evictions.
 - No public IP on any NIC (egress through the subnet's NAT gateway), no inbound rules (the
   subnet's network security group), no SSH: the admin key is one nobody holds (ssh.py).
-- With `egress: https` (the default) a network security group of the group's own on its NICs
-  allows outbound TCP 443 anywhere and anything to the VirtualNetwork service tag and denies
+- With `egress: web` (the default) a network security group of the group's own on its NICs
+  allows outbound TCP 80 and 443 anywhere and anything to the VirtualNetwork service tag and denies
   the rest; the subnet's group (shared with AKS) is untouched. Azure DNS, IMDS and time
   (168.63.129.16, 169.254.169.254) are platform traffic NSG rules do not filter. `egress: all`
   adds no group.
@@ -35,11 +35,11 @@ CPU_METRIC = "Percentage CPU"
 CPU_METRIC_NAMESPACE = "microsoft.compute/virtualmachinescalesets"
 SCALE_IN_BAND = 30  # scale in below target minus this many points (never below 5%)
 SPOT_MAX_PRICE_ON_DEMAND = -1.0
-# `egress: https`: the outbound rules of the group's NIC security group, in priority order.
-EGRESS_HTTPS_RULES = (
+# `egress: web`: the outbound rules of the group's NIC security group, in priority order.
+EGRESS_WEB_RULES = (
     network.SecurityRuleArgs(
-        name="allow-https-out",
-        description="HTTPS to anywhere",
+        name="allow-web-out",
+        description="HTTP and HTTPS to anywhere: cloud APIs, registries, package mirrors",
         priority=100,
         direction=network.SecurityRuleDirection.OUTBOUND,
         access=network.SecurityRuleAccess.ALLOW,
@@ -47,7 +47,7 @@ EGRESS_HTTPS_RULES = (
         source_address_prefix="*",
         source_port_range="*",
         destination_address_prefix="*",
-        destination_port_range="443",
+        destination_port_ranges=["80", "443"],
     ),
     network.SecurityRuleArgs(
         name="allow-vnet-out",
@@ -113,7 +113,7 @@ def _sku(g: GroupSpec) -> tuple[compute.SkuArgs, compute.SkuProfileArgs | None]:
 class AutoscalingGroup(pulumi.ComponentResource):
     scale_set: compute.VirtualMachineScaleSet
     identity: managedidentity.UserAssignedIdentity
-    security_group: network.NetworkSecurityGroup | None  # egress: https only
+    security_group: network.NetworkSecurityGroup | None  # egress: web only
 
     def __init__(self, name: str, args: AutoscalingGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:azure:AutoscalingGroup", name, None, opts)
@@ -133,11 +133,11 @@ class AutoscalingGroup(pulumi.ComponentResource):
                 network.NetworkSecurityGroupInitArgs(
                     resource_group_name=where.resource_group_name,
                     location=where.location,
-                    security_rules=list(EGRESS_HTTPS_RULES),
+                    security_rules=list(EGRESS_WEB_RULES),
                 ),
                 opts=child,
             )
-            if g.egress == "https"
+            if g.egress == "web"
             else None
         )
         sku, sku_profile = _sku(g)

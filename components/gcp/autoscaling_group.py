@@ -5,8 +5,8 @@ write logs and metrics), a regional managed instance group spreading VMs over th
 zones wherever capacity is (for machine types that come with GPUs, a2-/a3-/g2-, only the zones
 carrying those GPUs: the catalog's `gcpGpuZones`), and a regional autoscaler on CPU.
 
-With `egress: https` (the default), three egress firewall rules that target the group's
-service account only (GKE nodes are untouched): allow TCP 443 anywhere and anything to the
+With `egress: web` (the default), three egress firewall rules that target the group's
+service account only (GKE nodes are untouched): allow TCP 80 and 443 anywhere and anything to the
 platform network's ranges (priority 1000), deny all other egress (65000, above GCP's implied
 allow at 65535). The metadata server (DNS, credentials, time) is not subject to firewall
 rules. `egress: all` creates none of them.
@@ -43,7 +43,7 @@ class AutoscalingGroupArgs:
     region: str
     subnetwork_id: pulumi.Input[str]
     network_id: pulumi.Input[str]  # the subnetwork's network, which the egress rules apply to
-    internal_ranges: pulumi.Input[Sequence[str]]  # what `egress: https` counts as inside the platform network
+    internal_ranges: pulumi.Input[Sequence[str]]  # what `egress: web` counts as inside the platform network
     key_id: pulumi.Input[str]
     account_id: str
     stack: str  # in the firewall rule names: rules are project-wide
@@ -93,16 +93,16 @@ class EgressRule:
 
 
 def egress_rules(internal_ranges: pulumi.Input[Sequence[str]]) -> tuple[EgressRule, ...]:
-    """`egress: https`: HTTPS to anywhere and anything inside the platform network; the rest denied."""
+    """`egress: web`: HTTP(S) to anywhere and anything inside the platform network; the rest denied."""
     return (
         EgressRule(
-            role="egress-https",
-            what="allow HTTPS to anywhere",
+            role="egress-web",
+            what="allow HTTP and HTTPS to anywhere",
             priority=ALLOW_PRIORITY,
             destination_ranges=[ANYWHERE],
             allow=True,
             protocol="tcp",
-            ports=("443",),
+            ports=("80", "443"),
         ),
         EgressRule(
             role="egress-internal",
@@ -246,7 +246,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        if g.egress == "https":
+        if g.egress == "web":
             network = pulumi.Output.from_input(args.network_id)
             for rule in egress_rules(args.internal_ranges):
                 ports = list(rule.ports) if rule.ports else None

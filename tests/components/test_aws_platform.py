@@ -407,22 +407,31 @@ def test_autoscaling_group_mixes_spot_and_tracks_cpu(aws_graphs, aws_blueprints)
     assert not sg.inputs.get("ingress")
 
 
-HTTPS_OUT = {
-    "protocol": "tcp",
-    "fromPort": 443,
-    "toPort": 443,
-    "cidrBlocks": ["0.0.0.0/0"],
-    "description": "HTTPS: AWS APIs, S3, registries, package mirrors",
-}
+WEB_OUT = [
+    {
+        "protocol": "tcp",
+        "fromPort": 443,
+        "toPort": 443,
+        "cidrBlocks": ["0.0.0.0/0"],
+        "description": "HTTPS: AWS APIs, S3, registries, package mirrors",
+    },
+    {
+        "protocol": "tcp",
+        "fromPort": 80,
+        "toPort": 80,
+        "cidrBlocks": ["0.0.0.0/0"],
+        "description": "HTTP: package mirrors (their packages are signed)",
+    },
+]
 
 
 @pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
-def test_batch_vms_reach_out_only_over_https_and_inside_the_vpc(aws_graphs, stack: str) -> None:  # type: ignore[no-untyped-def]
+def test_batch_vms_reach_out_only_over_http_s_and_inside_the_vpc(aws_graphs, stack: str) -> None:  # type: ignore[no-untyped-def]
     graph = aws_graphs[stack]
     vpc = of_type(graph, "aws:ec2/vpc:Vpc")[0]
     (sg,) = of_type(graph, "aws:ec2/securityGroup:SecurityGroup")
     assert sg.inputs["egress"] == [
-        HTTPS_OUT,
+        *WEB_OUT,
         {
             "protocol": "-1",
             "fromPort": 0,
@@ -455,8 +464,8 @@ def test_egress_all_is_the_opt_out_and_an_existing_vpc_uses_its_own_range(tmp_pa
         {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"], "description": "egress via NAT"}
     ]
     # The existing VPC's range as AWS reports it (the mocks: 10.64.0.0/16), not the blueprint's default.
-    assert egress["batch-cpu"][1]["cidrBlocks"] == ["10.64.0.0/16"]
-    assert egress["batch-cpu"][0] == HTTPS_OUT
+    assert egress["batch-cpu"][2]["cidrBlocks"] == ["10.64.0.0/16"]
+    assert egress["batch-cpu"][:2] == WEB_OUT
 
 
 def test_budget_alerts_follow_the_blueprint(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]

@@ -34,7 +34,7 @@ EXPECTED_DEV = {
     f"{T}:resources:ResourceGroup": 1,  # no azure.resourceGroup: the platform creates <stack>-rg
     f"{T}:network:VirtualNetwork": 1,
     f"{T}:network:Subnet": 1,  # one node subnet for AKS and the scale set
-    # the node subnet's (Azure's default rules only) + batch-cpu's NIC group (egress: https)
+    # the node subnet's (Azure's default rules only) + batch-cpu's NIC group (egress: web)
     f"{T}:network:NetworkSecurityGroup": 2,
     f"{T}:network:NatGateway": 1,
     f"{T}:network:PublicIPAddress": 1,  # the NAT gateway's, the only public address
@@ -638,11 +638,11 @@ def test_scale_set_is_spot_private_encrypted_and_cpu_autoscaled(
     assert out["metricResourceUri"] == in_["metricResourceUri"] == vmss.id
 
 
-# Written out by hand: the outbound rules of a group's NIC security group under `egress: https`.
-EGRESS_HTTPS_RULES = [
+# Written out by hand: the outbound rules of a group's NIC security group under `egress: web`.
+EGRESS_WEB_RULES = [
     {
-        "name": "allow-https-out",
-        "description": "HTTPS to anywhere",
+        "name": "allow-web-out",
+        "description": "HTTP and HTTPS to anywhere: cloud APIs, registries, package mirrors",
         "priority": 100,
         "direction": "Outbound",
         "access": "Allow",
@@ -650,7 +650,7 @@ EGRESS_HTTPS_RULES = [
         "sourceAddressPrefix": "*",
         "sourcePortRange": "*",
         "destinationAddressPrefix": "*",
-        "destinationPortRange": "443",
+        "destinationPortRanges": ["80", "443"],
     },
     {
         "name": "allow-vnet-out",
@@ -680,7 +680,7 @@ EGRESS_HTTPS_RULES = [
 
 
 @pytest.mark.parametrize(("stack", "group"), [("azure-dev", "batch-cpu"), ("azure-prod", "data-prep")])
-def test_scale_set_nics_allow_only_https_and_the_vnet_outbound(
+def test_scale_set_nics_allow_only_web_and_the_vnet_outbound(
     graphs: dict[str, ResourceGraph], stack: str, group: str
 ) -> None:
     graph = graphs[stack]
@@ -689,7 +689,7 @@ def test_scale_set_nics_allow_only_https_and_the_vnet_outbound(
     assert {k: v for k, v in nsg.inputs.items() if k != "tags"} == {
         "resourceGroupName": f"{stack}-rg",
         "location": "westeurope",
-        "securityRules": EGRESS_HTTPS_RULES,
+        "securityRules": EGRESS_WEB_RULES,
     }
     # No rule names Azure's platform service tags: DNS, IMDS and time stay reachable.
     prefixes = {r["destinationAddressPrefix"] for r in nsg.inputs["securityRules"]}
@@ -970,7 +970,7 @@ def test_an_existing_group_and_network_are_used_untouched(existing_graph: Resour
     # The only security group is batch-cpu's own, on its NICs: the existing subnet's is not touched.
     [nsg] = of_type(graph, f"{T}:network:NetworkSecurityGroup")
     assert nsg.urn == child(graph, "batch-cpu", f"{T}:network:NetworkSecurityGroup").urn
-    assert nsg.inputs["securityRules"] == EGRESS_HTTPS_RULES
+    assert nsg.inputs["securityRules"] == EGRESS_WEB_RULES
     for r in graph.resources:
         if "resourceGroupName" in r.inputs:
             assert r.inputs["resourceGroupName"] == "shared-ml", r.urn

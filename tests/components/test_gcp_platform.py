@@ -67,7 +67,7 @@ def gcp_blueprints() -> dict[str, Blueprint]:
 # Written out by hand from the stacks: a changed count is a changed deployment.
 EXPECTED_DEV = {
     "gcp:billing/budget:Budget": 1,
-    "gcp:compute/firewall:Firewall": 3,  # batch-cpu, egress https: allow 443, allow internal, deny the rest
+    "gcp:compute/firewall:Firewall": 3,  # batch-cpu, egress web: allow 80/443, allow internal, deny the rest
     "gcp:compute/instanceTemplate:InstanceTemplate": 1,  # batch-cpu
     "gcp:compute/network:Network": 1,
     "gcp:compute/regionAutoscaler:RegionAutoscaler": 1,
@@ -621,7 +621,7 @@ def _vm_email(stack: str, group: str) -> str:
 
 
 def _egress_rules(stack: str, group: str, network: str, ranges: list[str], project: str) -> dict[str, Any]:
-    """What `egress: https` creates for one group, by resource name: written out by hand."""
+    """What `egress: web` creates for one group, by resource name: written out by hand."""
     common = {
         "network": network,
         "project": project,
@@ -629,13 +629,13 @@ def _egress_rules(stack: str, group: str, network: str, ranges: list[str], proje
         "targetServiceAccounts": [_vm_email(stack, group)],
     }
     return {
-        f"{group}-egress-https": {
+        f"{group}-egress-web": {
             **common,
-            "name": f"mlp-{stack}-{group}-egress-https",
-            "description": f"VM group {group}: allow HTTPS to anywhere",
+            "name": f"mlp-{stack}-{group}-egress-web",
+            "description": f"VM group {group}: allow HTTP and HTTPS to anywhere",
             "priority": 1000,
             "destinationRanges": ["0.0.0.0/0"],
-            "allows": [{"protocol": "tcp", "ports": ["443"]}],
+            "allows": [{"protocol": "tcp", "ports": ["80", "443"]}],
         },
         f"{group}-egress-internal": {
             **common,
@@ -657,7 +657,7 @@ def _egress_rules(stack: str, group: str, network: str, ranges: list[str], proje
 
 
 @pytest.mark.parametrize(("stack", "group"), [("gcp-dev", "batch-cpu"), ("gcp-prod", "data-prep")])
-def test_vm_group_egress_is_https_anywhere_and_the_platform_network_only(
+def test_vm_group_egress_is_web_anywhere_and_the_platform_network_only(
     gcp_graphs: dict[str, ResourceGraph], stack: str, group: str
 ) -> None:
     graph = gcp_graphs[stack]
