@@ -4,6 +4,7 @@ mapped to each cloud. Everything that needs a cloud-specific name asks here."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -106,6 +107,18 @@ class Catalog:
         when the catalog has no zone data for the pair: callers then keep GCP's default zones."""
         suffixes = self.gcp_gpu_zones.get(accelerator_type, {}).get(region)
         return None if suffixes is None else tuple(sorted(f"{region}-{s}" for s in suffixes))
+
+    def common_gpu_zones(
+        self, machine_types: Iterable[str], region: str
+    ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(the GPUs that GCP `machine_types` come with, the zones of `region` carrying all of
+        them, sorted); the zones are empty when no zone carries them all. None when none of the
+        types comes with GPUs or a GPU has no zone data in the region (GCP's default zones)."""
+        gpus = sorted({str(m.accelerator_type) for t in machine_types if (m := self.gcp_machine_gpus(t)) is not None})
+        per_gpu = [self.gpu_zones(gpu, region) for gpu in gpus]
+        if not per_gpu or any(zones is None for zones in per_gpu):
+            return None
+        return tuple(gpus), tuple(sorted(set.intersection(*(set(zones or ()) for zones in per_gpu))))
 
     def storage_class(self, neutral: str, cloud: Cloud) -> StorageClass:
         return self.storage_classes[neutral][cloud]

@@ -236,6 +236,15 @@ def _autoscaling_groups(raw: dict[str, Any], cloud: Cloud, cat: Catalog) -> Iter
                     format_path([*base, "instanceTypes", j]),
                     f"'{itype}' is not an instance type in the {cloud} catalog (CPU types: {known})",
                 )
+        region = raw.get("region")
+        if cloud == "gcp" and isinstance(types, list) and isinstance(region, str):
+            found = cat.common_gpu_zones([t for t in types if isinstance(t, str)], region)
+            if found is not None and not found[1]:
+                yield (
+                    format_path([*base, "instanceTypes"]),
+                    f"no zone of {region} carries all of {', '.join(found[0])} (per {cat.gcp_gpu_zones_source}): "
+                    "a regional group needs instance types whose GPUs share a zone",
+                )
         yield from _bounds(base, group, "minSize", "maxSize", "expectedAverageSize")
         od, hi = _int(group.get("onDemandBaseCapacity")), _int(group.get("maxSize"))
         if od is not None and hi is not None and od > hi:

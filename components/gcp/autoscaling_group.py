@@ -68,17 +68,16 @@ def gpu_zones(g: GroupSpec, region: str) -> list[str] | None:
     g2-): those carrying every such type's GPU, sorted. None for groups without such types, and
     when a GPU has no zone data in the region: the group then keeps GCP's default zones."""
     cat = load_catalog()
-    gpus = sorted({str(m.accelerator_type) for t in g.instance_types if (m := cat.gcp_machine_gpus(t)) is not None})
-    per_gpu = [cat.gpu_zones(gpu, region) for gpu in gpus]
-    if not per_gpu or any(zones is None for zones in per_gpu):
+    found = cat.common_gpu_zones(g.instance_types, region)
+    if found is None:
         return None
-    common = sorted(set.intersection(*(set(zones or ()) for zones in per_gpu)))
-    if not common:
+    gpus, common = found
+    if not common:  # validation rejects this first (blueprint.semantics)
         raise ValueError(
             f"autoscalingGroups[{g.name}]: no zone of {region} carries all of {', '.join(gpus)} "
             f"(per {cat.gcp_gpu_zones_source}); use instance types whose GPUs share a zone"
         )
-    return common
+    return list(common)
 
 
 @dataclass(frozen=True, kw_only=True)
