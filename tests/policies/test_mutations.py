@@ -217,10 +217,16 @@ def with_hipaa(current: list[str] | None) -> list[str]:
     return [*(current or []), "hipaa"]
 
 
+def unrestricted_egress(doc: dict[str, Any]) -> None:
+    for group in doc["config"]["ml-platform:blueprint"]["autoscalingGroups"]:
+        group["egress"] = "all"
+
+
 LIFECYCLE, VERSIONED = "buckets-have-lifecycle-tiering", "buckets-versioned-with-noncurrent-expiry"
 PROTECTED, WINDOW = "data-resources-protected-from-deletion", "key-deletion-window-at-maximum"
 CLASSIFIED, REGIONS = "classified-data-logged-and-cmk-encrypted", "resources-in-compliance-regions"
 HIPAA, BUDGET = "hipaa-audit-logging-and-no-spot-data-paths", "cost-within-budget"
+EGRESS = "vm-egress-restricted"
 ALERTS, ROTATE, PRIVATE = "stack-has-budget-with-alerts", "keys-rotate", "cluster-endpoints-private"
 SCALE_TO_ZERO, GPU_TYPES = "gpu-pools-scale-to-zero", "gpu-types-allowed-in-environment"
 PUBLIC_EKS = {"vpcConfig.endpointPublicAccess": True, "vpcConfig.publicAccessCidrs": ["0.0.0.0/0"]}
@@ -233,6 +239,7 @@ AKS_PINNED = {"scaleSetPriority": "Regular", "minCount": 8.0, "count": 8.0, "max
 VERSIONING_OFF = bucket_setting("checkpoints", "versioning", False)
 LOW_BUDGET = blueprint_setting("budget.monthlyLimitUsd", 5000)  # below every prod stack's expected cost
 HIPAA_ON = blueprint_setting("compliance", with_hipaa)  # the prod stacks train on spot
+EGRESS_ALL = StackFileEdit(unrestricted_egress)  # the named opt-out, unsuppressed
 
 # (stack, misconfiguration, expected policy, on subject (None: the stack), the edit, the config)
 # fmt: off
@@ -264,6 +271,7 @@ TABLE: list[tuple[str, str, str, str | None, GraphEdit | StackFileEdit, str]] = 
     ("aws-prod", "versioning off", VERSIONED, "checkpoints-bucket", VERSIONING_OFF, "prod"),
     ("aws-prod", "budget below the expected cost", BUDGET, None, LOW_BUDGET, "prod"),
     ("aws-prod", "hipaa with spot training", HIPAA, "train-ng", HIPAA_ON, "prod"),
+    ("aws-prod", "VM group egress: all", EGRESS, "data-prep-lt", EGRESS_ALL, "prod"),
 
     ("gcp-prod", "bucket without tiers", LIFECYCLE, "datasets-bucket",
      gcs_without("SetStorageClass", "datasets"), "prod"),
@@ -292,6 +300,7 @@ TABLE: list[tuple[str, str, str, str | None, GraphEdit | StackFileEdit, str]] = 
     ("gcp-prod", "versioning off", VERSIONED, "checkpoints-bucket", VERSIONING_OFF, "prod"),
     ("gcp-prod", "budget below the expected cost", BUDGET, None, LOW_BUDGET, "prod"),
     ("gcp-prod", "hipaa with spot training", HIPAA, "train-np", HIPAA_ON, "prod"),
+    ("gcp-prod", "VM group egress: all", EGRESS, "data-prep-template", EGRESS_ALL, "prod"),
 
     # Azure has prices for westeurope only: the region moves by resource, so that the blueprint
     # variant's budget mutation is still priced.
@@ -321,6 +330,7 @@ TABLE: list[tuple[str, str, str, str | None, GraphEdit | StackFileEdit, str]] = 
     ("azure-prod", "versioning off", VERSIONED, "checkpoints-account", VERSIONING_OFF, "prod"),
     ("azure-prod", "budget below the expected cost", BUDGET, None, LOW_BUDGET, "prod"),
     ("azure-prod", "hipaa with spot training", HIPAA, "train-pool", HIPAA_ON, "prod"),
+    ("azure-prod", "VM group egress: all", EGRESS, "data-prep-vmss", EGRESS_ALL, "prod"),
 ]
 # fmt: on
 

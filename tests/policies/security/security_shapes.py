@@ -22,8 +22,11 @@ from tests.policies.shapes import (
     RG,
     SUB,
     TAGS,
+    aws_asg,
     azure_account,
     changed,
+    gcp_instance_template,
+    gcp_mig,
     linked,
     res,
 )
@@ -41,7 +44,13 @@ VAULT_KEY = "https://platform-vault-b21acb9.vault.azure.net/keys/platform-key-91
 DES = f"{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/diskEncryptionSets/platform-des-9b236c3"
 NODE_SUBNET = f"{SUB}/resourceGroups/{RG}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes"
 P_NETWORK = "urn:pulumi:dev::ml-platform::mlplat:aws:Network::network"
+P_BATCH = "urn:pulumi:dev::ml-platform::mlplat:aws:AutoscalingGroup::batch-cpu"
 AKS_ID = f"{SUB}/resourceGroups/{RG}/providers/Microsoft.ContainerService/managedClusters/ml-platform-azure-dev"
+BATCH_SG_ID = "sg-8c66b1bf7a992e377"
+BATCH_SA = f"mlp-gcp-dev-vm-batch-cpu@{GCP_PROJECT}.iam.gserviceaccount.com"
+GCP_NETWORK = f"projects/{GCP_PROJECT}/global/networks/network-vpc-0eb9990"
+BATCH_NSG_ID = f"{SUB}/resourceGroups/{RG}/providers/Microsoft.Network/networkSecurityGroups/batch-cpu-nsg-0a74d6c"
+NODE_NSG_ID = f"{SUB}/resourceGroups/{RG}/providers/Microsoft.Network/networkSecurityGroups/network-nsg-dbe287d"
 
 
 def doc(*statements: dict[str, Any]) -> str:
@@ -176,7 +185,7 @@ def aws_batch_launch_template() -> Resource:
         {
             "networkInterfaces": [
                 {
-                    "securityGroups": ["sg-8c66b1bf7a992e377"],
+                    "securityGroups": [BATCH_SG_ID],
                     "associatePublicIpAddress": "false",
                     "deleteOnTermination": "true",
                 }
@@ -224,6 +233,42 @@ def aws_subnet(name: str, subnet_id: str, *, public: bool = False) -> Resource:
         },
         parent=P_NETWORK,
     )
+
+
+def sg_egress(protocol: str, from_port: float, to_port: float, *cidrs: str, description: str = "") -> dict[str, Any]:
+    """One inline egress rule of a security group, as the outputs carry it."""
+    rule: dict[str, Any] = {"protocol": protocol, "fromPort": from_port, "toPort": to_port, "cidrBlocks": list(cidrs)}
+    return {**rule, "description": description} if description else rule
+
+
+WEB_EGRESS = [
+    sg_egress("tcp", 443.0, 443.0, "0.0.0.0/0", description="HTTPS: AWS APIs, S3, registries, package mirrors"),
+    sg_egress("tcp", 80.0, 80.0, "0.0.0.0/0", description="HTTP: package mirrors (their packages are signed)"),
+    sg_egress("-1", 0.0, 0.0, "10.0.0.0/16", description="anything inside the VPC"),
+]
+
+
+def aws_batch_security_group(egress: Any = None) -> Resource:
+    """aws-dev's CPU batch group's security group with `egress: web` (outputs: the ARN carries the id)."""
+    return res(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "batch-cpu-sg",
+        {
+            "vpcId": "vpc-266d392100950e1a2",
+            "description": "batch-cpu: no inbound; outbound through NAT",
+            "egress": WEB_EGRESS if egress is None else egress,
+            "arn": f"arn:aws:ec2:eu-west-1:123456789012:security-group/{BATCH_SG_ID}",
+            "tags": TAGS,
+        },
+        parent=P_BATCH,
+    )
+
+
+def aws_batch_group(group: Resource | None = None, template: Resource | None = None) -> list[Resource]:
+    """The CPU batch group as the component joins it: security group <- launch template <- ASG."""
+    group = group or aws_batch_security_group()
+    template = linked(template or aws_batch_launch_template(), networkInterfaces=group)
+    return [group, template, linked(aws_asg(), mixedInstancesPolicy=template)]
 
 
 def aws_role_policy(name: str, *statements: dict[str, Any]) -> Resource:
@@ -319,6 +364,45 @@ def gcp_iam_member(name: str, role: str, *, member: str = "") -> Resource:
             "role": role,
         },
     )
+
+
+def gcp_batch_template() -> Resource:
+    """The CPU batch group's instance template, running as the group's own service account."""
+    return changed(
+        gcp_instance_template(),
+        {"serviceAccount": {"email": BATCH_SA, "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}},
+    )
+
+
+def gcp_egress_firewall(
+    role: str, priority: float, ranges: list[str], *, allows: list[Any] | None = None, denies: list[Any] | None = None
+) -> Resource:
+    """One of the batch group's egress firewall rules (outputs), targeting its service account."""
+    props: dict[str, Any] = {
+        "name": f"mlp-gcp-dev-batch-cpu-{role}",
+        "network": GCP_NETWORK,
+        "project": GCP_PROJECT,
+        "direction": "EGRESS",
+        "priority": priority,
+        "destinationRanges": ranges,
+        "targetServiceAccounts": [BATCH_SA],
+    }
+    props.update({"allows": allows} if allows is not None else {"denies": denies or [{"protocol": "all"}]})
+    return res("gcp:compute/firewall:Firewall", f"batch-cpu-{role}", props)
+
+
+def gcp_batch_group(template: Resource | None = None) -> list[Resource]:
+    """The template, its managed instance group and the `egress: web` firewall rules."""
+    template = template or gcp_batch_template()
+    return [
+        template,
+        gcp_mig(template),
+        gcp_egress_firewall("egress-web", 1000.0, ["0.0.0.0/0"], allows=[{"protocol": "tcp", "ports": ["80", "443"]}]),
+        gcp_egress_firewall(
+            "egress-internal", 1000.0, ["10.0.0.0/18", "10.0.128.0/17", "10.0.64.0/19"], allows=[{"protocol": "all"}]
+        ),
+        gcp_egress_firewall("egress-deny", 65000.0, ["0.0.0.0/0"]),
+    ]
 
 
 # --- Azure ------------------------------------------------------------------------------------
@@ -481,3 +565,77 @@ def azure_role_assignment(name: str, guid: str, scope: str = f"{SUB}/resourceGro
             "principalId": "914eb3ad-7748-7129-6853-63ff2e31feb7",
         },
     )
+
+
+def nsg_rule(
+    name: str, priority: float, access: str, protocol: str, destination: str, ports: str | list[str] = "*"
+) -> dict[str, Any]:
+    """One outbound rule of a network security group, as the outputs carry it."""
+    rule: dict[str, Any] = {
+        "name": name,
+        "priority": priority,
+        "direction": "Outbound",
+        "access": access,
+        "protocol": protocol,
+        "sourceAddressPrefix": "*",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": destination,
+    }
+    rule.update({"destinationPortRange": ports} if isinstance(ports, str) else {"destinationPortRanges": ports})
+    return rule
+
+
+WEB_NSG_RULES = [
+    nsg_rule("allow-web-out", 100.0, "Allow", "Tcp", "*", ["80", "443"]),
+    nsg_rule("allow-vnet-out", 110.0, "Allow", "*", "VirtualNetwork"),
+    nsg_rule("deny-all-out", 4096.0, "Deny", "*", "*"),
+]
+
+
+def azure_nsg(name: str, nsg_id: str, rules: list[dict[str, Any]]) -> Resource:
+    return res(
+        "azure-native:network:NetworkSecurityGroup",
+        name,
+        {
+            "resourceGroupName": RG,
+            "location": "westeurope",
+            "securityRules": rules,
+            "id": nsg_id,
+            "name": nsg_id.rsplit("/", 1)[-1],
+            "tags": AZURE_TAGS,
+        },
+    )
+
+
+def azure_batch_nsg(rules: list[dict[str, Any]] | None = None) -> Resource:
+    """The CPU batch group's NIC security group with `egress: web` (outputs)."""
+    return azure_nsg("batch-cpu-nsg", BATCH_NSG_ID, WEB_NSG_RULES if rules is None else rules)
+
+
+def azure_node_subnet(nsg_id: str = NODE_NSG_ID) -> Resource:
+    """The nodes subnet (outputs), with the network's own security group."""
+    return res(
+        "azure-native:network:Subnet",
+        "network-nodes",
+        {
+            "resourceGroupName": RG,
+            "virtualNetworkName": "vnet",
+            "addressPrefix": "10.0.0.0/17",
+            "networkSecurityGroup": {"id": nsg_id},
+            "id": NODE_SUBNET,
+            "name": "nodes",
+        },
+    )
+
+
+def azure_batch_vmss_with_nsg(nsg: Resource | None = None) -> Resource:
+    """The CPU batch scale set with its NIC security group, as `egress: web` ships it."""
+    vmss = changed(
+        azure_batch_vmss(),
+        {
+            "virtualMachineProfile.networkProfile.networkInterfaceConfigurations[0].networkSecurityGroup": {
+                "id": (nsg or azure_batch_nsg()).props["id"]
+            }
+        },
+    )
+    return linked(vmss, virtualMachineProfile=nsg) if nsg is not None else vmss

@@ -1,13 +1,15 @@
 """Single misconfigurations of the shipped prod stacks, one or more per security rule (MLP-011
-to MLP-022) and per cloud, each of which the real analyzer (`blueprint.engine.analyzer`, as
-`mlbp check` runs the pack) must report as a mandatory violation of its policy on its subject.
+to MLP-022, MLP-030) and per cloud, each of which the real analyzer
+(`blueprint.engine.analyzer`, as `mlbp check` runs the pack) must report as a mandatory
+violation of its policy on its subject.
 
 The shipped prod stacks have no security findings under their configs (test_shipped.py), so the
 mutations of one stack and config are applied together: no two touch the same property or
 expect the same finding, and the security findings of the batch must be exactly the expected
 ones (nothing missed, nothing else). Non-prod semantics (public endpoints limited to known
 ranges) are checked by analyzing the prod stacks under the dev config. MLP-029 (AKS etcd KMS)
-is advisory in every config: the shipped Azure stacks already report it.
+is advisory in every config: the shipped Azure stacks already report it. MLP-030 (VM egress)
+is mandatory in prod only.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ KMS_KEY = "aws:kms/key:Key"
 EKS = "aws:eks/cluster:Cluster"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 SUBNET = "aws:ec2/subnet:Subnet"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
@@ -48,6 +51,7 @@ GKE = "gcp:container/cluster:Cluster"
 NODE_POOL = "gcp:container/nodePool:NodePool"
 INSTANCE_TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate"
 PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
+FIREWALL = "gcp:compute/firewall:Firewall"
 ACCOUNT = "azure-native:storage:StorageAccount"
 VAULT_KEY = "azure-native:keyvault:Key"
 AKS = "azure-native:containerservice:ManagedCluster"
@@ -55,6 +59,7 @@ AGENT_POOL = "azure-native:containerservice:AgentPool"
 VMSS = "azure-native:compute:VirtualMachineScaleSet"
 DIAGNOSTICS = "azure-native:monitor:DiagnosticSetting"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+NSG = "azure-native:network:NetworkSecurityGroup"
 CONTRIBUTOR = next(guid for guid, name in roles.FORBIDDEN.items() if name == "Contributor")
 
 ENCRYPTED, PUBLIC_ACCESS, TLS = (
@@ -66,6 +71,7 @@ ROTATE, SECRETS = "keys-rotate", "kubernetes-secrets-encrypted-with-customer-key
 ENDPOINT, AUDIT = "cluster-endpoints-private", "control-plane-audit-logging-enabled"
 HARDENED, IMDS = "cluster-identity-and-nodes-hardened", "imdsv2-required"
 DISKS, PUBLIC_IPS, IAM = "node-disks-encrypted-with-customer-key", "no-public-ips-on-nodes", "iam-least-privilege"
+EGRESS = "vm-egress-restricted"
 
 
 # --- editing a synthesized graph --------------------------------------------------------------
@@ -140,6 +146,16 @@ def assigned(guid: str, name: str) -> Edit:
     return edit
 
 
+def without_security_rule(name: str, rule: str) -> Edit:
+    """The network security group without its rule named `rule`."""
+
+    def edit(g: ResourceGraph) -> ResourceGraph:
+        kept = [r for r in find(g, NSG, name=name).inputs["securityRules"] if r["name"] != rule]
+        return change(NSG, {"securityRules": kept}, name=name)(g)
+
+    return edit
+
+
 # --- the mutations ----------------------------------------------------------------------------
 
 
@@ -159,6 +175,7 @@ OPEN_AKS = {"apiServerAccessProfile": {"enablePrivateCluster": False}}
 ADMIN = {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
 EXTERNAL_IP = {"networkInterfaces.0.accessConfigs": [{"networkTier": "PREMIUM"}]}
 VMSS_OS_DISK_SET = "virtualMachineProfile.storageProfile.osDisk.managedDisk.diskEncryptionSet"
+OPEN_EGRESS = {"egress": [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}]}
 
 # fmt: off
 TABLE: list[tuple[str, str, str, str, str, Edit]] = [
@@ -190,6 +207,8 @@ TABLE: list[tuple[str, str, str, str, str, Edit]] = [
      star_action("trainer-datasets-read")),
     ("aws-prod", "prod", "AdministratorAccess on the node role", IAM, "nodes-AmazonSSMManagedInstanceCore",
      change(ROLE_ATTACHMENT, ADMIN, name="nodes-AmazonSSMManagedInstanceCore")),
+    ("aws-prod", "prod", "batch VMs may connect anywhere", EGRESS, "data-prep-lt",
+     change(SECURITY_GROUP, OPEN_EGRESS, name="data-prep-sg")),
     ("aws-prod", "dev", "endpoint open to 0.0.0.0/0 in dev", ENDPOINT, "cluster-eks",
      change(EKS, OPEN_EKS, name="cluster-eks")),
 
@@ -213,6 +232,8 @@ TABLE: list[tuple[str, str, str, str, str, Edit]] = [
      change(INSTANCE_TEMPLATE, EXTERNAL_IP, name="data-prep-template")),
     ("gcp-prod", "prod", "editor role for the node service account", IAM, "nodes-logging-logWriter",
      change(PROJECT_MEMBER, {"role": "roles/editor"}, name="nodes-logging-logWriter")),
+    ("gcp-prod", "prod", "batch VM egress deny rule removed", EGRESS, "data-prep-template",
+     remove(FIREWALL, name="data-prep-egress-deny")),
     ("gcp-prod", "dev", "public endpoint without authorized networks in dev", ENDPOINT, "cluster-gke",
      change(GKE, OPEN_GKE, name="cluster-gke")),
 
@@ -236,6 +257,8 @@ TABLE: list[tuple[str, str, str, str, str, Edit]] = [
      change(AGENT_POOL, {"enableNodePublicIP": True}, name="train-pool")),
     ("azure-prod", "prod", "Contributor for a workload identity", IAM, "trainer-datasets-read",
      assigned(CONTRIBUTOR, "trainer-datasets-read")),
+    ("azure-prod", "prod", "batch NIC group without its outbound deny", EGRESS, "data-prep-vmss",
+     without_security_rule("data-prep-nsg", "deny-all-out")),
     ("azure-prod", "dev", "public API server without authorized ranges in dev", ENDPOINT, "cluster-aks",
      change(AKS, OPEN_AKS, name="cluster-aks")),
 ]
