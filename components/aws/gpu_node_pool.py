@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from blueprint.model import GpuPool
 from components.aws.launch_template import secure_launch_template_args
+from components.common.node_labels import node_labels
 
 AMI_TYPES = {"al2023": "AL2023_x86_64_NVIDIA", "bottlerocket": "BOTTLEROCKET_x86_64_NVIDIA"}
 # Bottlerocket keeps its OS on a small /dev/xvda and containers/images on /dev/xvdb: both
@@ -38,17 +38,6 @@ class GpuNodePoolArgs:
     node_role_arn: pulumi.Input[str]
     subnet_ids: pulumi.Input[list[str]]
     key_arn: pulumi.Input[str]
-    node_image: Literal["al2023", "bottlerocket"] = "al2023"
-
-
-def node_labels(pool: GpuPool) -> dict[str, str]:
-    return {
-        **pool.labels,
-        "mlplat/pool": pool.name,
-        "mlplat/workload": pool.workload,
-        "mlplat/accelerator": pool.accelerator,
-        "mlplat/capacity": pool.capacity,
-    }
 
 
 def autoscaler_tags(pool: GpuPool) -> dict[str, str]:
@@ -77,7 +66,7 @@ class GpuNodePool(pulumi.ComponentResource):
             secure_launch_template_args(
                 key_arn=args.key_arn,
                 disk_size_gib=pool.disk_size_gib,
-                volumes=node_volumes(args.node_image, pool.disk_size_gib),
+                volumes=node_volumes(pool.node_image, pool.disk_size_gib),
                 description=f"GPU pool {pool.name}",
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -88,7 +77,7 @@ class GpuNodePool(pulumi.ComponentResource):
                 cluster_name=args.cluster_name,
                 node_role_arn=args.node_role_arn,
                 subnet_ids=args.subnet_ids,
-                ami_type=AMI_TYPES[args.node_image],
+                ami_type=AMI_TYPES[pool.node_image],
                 capacity_type="SPOT" if pool.capacity == "spot" else "ON_DEMAND",
                 instance_types=[pool.instance_type],
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(

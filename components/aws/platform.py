@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from blueprint.catalog import load_catalog
-from blueprint.model import Blueprint, Bucket, Tier
+from blueprint.model import Blueprint
 from components.aws.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
 from components.aws.budget import Budget, BudgetArgs
 from components.aws.cluster import Cluster, ClusterArgs
@@ -26,18 +26,9 @@ from components.aws.iam import (
 from components.aws.naming import cluster_name
 from components.aws.network import Network, NetworkArgs
 from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
+from components.common.access_logs import ACCESS_LOG_BUCKET, logs_access
 from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
-
-LOGGED_CLASSIFICATIONS = ("confidential", "restricted")
-ACCESS_LOGS = Bucket(
-    name="access-logs",
-    purpose="logs",
-    expected_size_gib=10,
-    tiers=(Tier(storage_class="infrequent", after_days=30),),
-    expire_after_days=365,
-    retain=False,
-)
 
 
 class Platform(pulumi.ComponentResource):
@@ -118,7 +109,6 @@ class Platform(pulumi.ComponentResource):
                     node_role_arn=node_role.arn,
                     subnet_ids=network.private_subnet_ids,
                     key_arn=key.arn,
-                    node_image=pool.node_image,
                 ),
                 opts=child,
             )
@@ -136,11 +126,11 @@ class Platform(pulumi.ComponentResource):
             )
 
         log_target = None
-        if bp.data_classification in LOGGED_CLASSIFICATIONS:
+        if logs_access(bp):
             log_target = TieredBucket(
-                ACCESS_LOGS.name,
+                ACCESS_LOG_BUCKET.name,
                 TieredBucketArgs(
-                    bucket=ACCESS_LOGS,
+                    bucket=ACCESS_LOG_BUCKET,
                     region=bp.region,
                     key_arn=key.arn,
                     receives_access_logs=True,

@@ -20,6 +20,7 @@ from blueprint.catalog import load_catalog
 from blueprint.model import Bucket
 from components.aws import policy_docs as docs
 from components.aws.iam import WorkloadIdentity
+from components.common.lifecycle import NONCURRENT_TIER_AFTER_DAYS, noncurrent_tier
 
 ABORT_MULTIPART_DAYS = 7
 
@@ -42,15 +43,15 @@ def lifecycle_rule(bucket: Bucket) -> aws.s3.BucketLifecycleConfigurationRuleArg
         )
         for t in bucket.tiers
     ]
-    first = cat.storage_class(bucket.tiers[0].storage_class, "aws")
     # Old versions move to the first tier too, when they live long enough to pay for it.
+    first = noncurrent_tier(bucket, "aws")
     noncurrent_transitions = (
         [
             aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionTransitionArgs(
-                noncurrent_days=30, storage_class=first.name
+                noncurrent_days=NONCURRENT_TIER_AFTER_DAYS, storage_class=first.name
             )
         ]
-        if bucket.versioning and bucket.noncurrent_version_expire_days >= 30 + first.min_storage_days
+        if first is not None
         else None
     )
     return aws.s3.BucketLifecycleConfigurationRuleArgs(

@@ -17,6 +17,7 @@ from pulumi_azure_native import containerservice
 from blueprint.model import GpuPool
 from components.azure.placement import Placement
 from components.azure.sdk import resource_kwargs
+from components.common.node_labels import node_labels
 
 # AKS adds this taint to every Spot pool itself; declaring it keeps the program and the pool in
 # agreement (an update without it would be rejected or undone).
@@ -31,16 +32,6 @@ class GpuNodePoolArgs:
     cluster_name: pulumi.Input[str]
     agent_pool_name: str
     subnet_id: pulumi.Input[str]
-
-
-def node_labels(pool: GpuPool) -> dict[str, str]:
-    return {
-        **pool.labels,
-        "mlplat/pool": pool.name,
-        "mlplat/workload": pool.workload,
-        "mlplat/accelerator": pool.accelerator,
-        "mlplat/capacity": pool.capacity,
-    }
 
 
 def node_taints(pool: GpuPool) -> list[str]:

@@ -19,10 +19,9 @@ from components.azure.iam import WorkloadIdentity, WorkloadIdentityArgs, grant_k
 from components.azure.network import Network, NetworkArgs
 from components.azure.placement import Placement
 from components.azure.tiered_bucket import TieredBucket, TieredBucketArgs
+from components.common.access_logs import logs_access
 from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
-
-LOGGED = ("confidential", "restricted")  # classifications whose storage access is logged
 
 PROD_ZONES = ("1", "2", "3")  # every region in the catalog has three availability zones
 LOG_RETENTION_DAYS = {True: 90, False: 30}  # prod, other
@@ -180,7 +179,7 @@ class Platform(pulumi.ComponentResource):
                     lock=bp.is_prod,
                     soft_delete_days=SOFT_DELETE_DAYS[bp.is_prod],
                     depends_on=key.storage_ready,
-                    access_log_workspace_id=cluster.workspace_id if bp.data_classification in LOGGED else None,
+                    access_log_workspace_id=cluster.workspace_id if logs_access(bp) else None,
                 ),
                 opts=child,
             )

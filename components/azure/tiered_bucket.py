@@ -31,9 +31,9 @@ from blueprint.model import Bucket
 from components.azure import roles
 from components.azure.iam import WorkloadIdentity
 from components.azure.placement import Placement
+from components.common.lifecycle import NONCURRENT_TIER_AFTER_DAYS, noncurrent_tier
 
 CONTAINER_NAME_MIN = 3
-NONCURRENT_TIER_AFTER_DAYS = 30
 TIER_CLASSES = ("Cool", "Cold", "Archive")  # Azure access tiers a management policy can move blobs to
 
 
@@ -87,15 +87,14 @@ def lifecycle_rule(bucket: Bucket) -> storage.ManagementPolicyRuleArgs:
 
     version = None
     if bucket.versioning:
-        cat = load_catalog()
-        first = cat.storage_class(bucket.tiers[0].storage_class, "azure")
         # Old versions move to the first tier too, when they live long enough to pay for it.
-        move = bucket.noncurrent_version_expire_days >= NONCURRENT_TIER_AFTER_DAYS + first.min_storage_days
+        first = noncurrent_tier(bucket, "azure")
+        move_to = first.name if first is not None else None
         moved = storage.DateAfterCreationArgs(days_after_creation_greater_than=NONCURRENT_TIER_AFTER_DAYS)
         version = storage.ManagementPolicyVersionArgs(
-            tier_to_cool=moved if move and first.name == "Cool" else None,
-            tier_to_cold=moved if move and first.name == "Cold" else None,
-            tier_to_archive=moved if move and first.name == "Archive" else None,
+            tier_to_cool=moved if move_to == "Cool" else None,
+            tier_to_cold=moved if move_to == "Cold" else None,
+            tier_to_archive=moved if move_to == "Archive" else None,
             delete=storage.DateAfterCreationArgs(
                 days_after_creation_greater_than=bucket.noncurrent_version_expire_days
             ),

@@ -1,5 +1,6 @@
-"""Cloud-neutral helpers shared by every cloud's components: naming, tags/labels and data
-protection. The two stack transforms are registered here and nowhere else."""
+"""Cloud-neutral helpers shared by every cloud's components: tags/labels, data protection,
+access logging, bucket lifecycle and grants, GPU node labels, the platform outputs. The two
+stack transforms are registered here and nowhere else."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import pulumi_gcp as gcp
 
 from blueprint.catalog import MachineType, load_catalog
 from blueprint.model import GpuPool
+from components.common.node_labels import node_labels
 from components.gcp.node_config import secure_node_config
 
 GPU_DRIVER_VERSION = "DEFAULT"  # the driver GKE tests with the node version; LATEST is opt-in
@@ -27,16 +28,6 @@ class GpuNodePoolArgs:
     region: str
     node_service_account: pulumi.Input[str]
     key_id: pulumi.Input[str]
-
-
-def node_labels(pool: GpuPool) -> dict[str, str]:
-    return {
-        **pool.labels,
-        "mlplat/pool": pool.name,
-        "mlplat/workload": pool.workload,
-        "mlplat/accelerator": pool.accelerator,
-        "mlplat/capacity": pool.capacity,
-    }
 
 
 def gpu_machine(pool: GpuPool) -> MachineType:

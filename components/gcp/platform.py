@@ -11,7 +11,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from blueprint.model import Blueprint, Bucket, Tier
+from blueprint.model import Blueprint
+from components.common.access_logs import ACCESS_LOG_BUCKET, logs_access
 from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
 from components.gcp.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
@@ -29,16 +30,6 @@ from components.gcp.iam import (
 from components.gcp.naming import cluster_name, service_account_id
 from components.gcp.network import Network, NetworkArgs
 from components.gcp.tiered_bucket import TieredBucket, TieredBucketArgs
-
-LOGGED_CLASSIFICATIONS = ("confidential", "restricted")
-ACCESS_LOGS = Bucket(
-    name="access-logs",
-    purpose="logs",
-    expected_size_gib=10,
-    tiers=(Tier(storage_class="infrequent", after_days=30),),
-    expire_after_days=365,
-    retain=False,
-)
 
 
 def service_agents(project: str, number: str) -> dict[str, str]:
@@ -162,11 +153,11 @@ class Platform(pulumi.ComponentResource):
             )
 
         log_target = None
-        if bp.data_classification in LOGGED_CLASSIFICATIONS:
+        if logs_access(bp):
             log_target = TieredBucket(
-                ACCESS_LOGS.name,
+                ACCESS_LOG_BUCKET.name,
                 TieredBucketArgs(
-                    bucket=ACCESS_LOGS,
+                    bucket=ACCESS_LOG_BUCKET,
                     region=bp.region,
                     key_id=key.key_id,
                     receives_access_logs=True,
