@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from mlp_policies.values import get, is_sentinel, strings
+from mlp_policies.values import get, is_sentinel, known_strings, strings
 
 Cloud = Literal["aws", "gcp", "azure"]
 _CLOUD_PREFIXES: dict[str, Cloud] = {"aws": "aws", "gcp": "gcp", "azure-native": "azure"}
@@ -84,13 +84,30 @@ class Stack:
         linked = [self.by_urn[u] for u in source.property_dependencies.get(prop, ()) if u in urns]
         if linked:
             return linked
-        wanted = set(_leaves(source.props.get(prop)))
+        wanted = set(known_strings(source.props.get(prop)))
         if wanted:
             by_value = [c for c in pool if wanted & _identifiers(c)]
             if by_value:
                 return by_value
         depended = [c for c in pool if c.urn in source.dependencies]
         return depended if len(depended) == 1 else []
+
+    def aws_references(self, source: Resource, props: Iterable[str], candidates: Iterable[Resource]) -> list[Resource]:
+        """Which of `candidates` any of the properties `props` of `source` point at, the AWS way:
+        by the engine's property dependencies and by AWS id (`aws_ids`: the `id` or `name`, or the
+        tail of the ARN, which is how security group and subnet ids appear), both counted.
+
+        Unlike `references` there is no fallback to a single dependency: a template's security
+        groups or a group's subnets are named, never implied.
+        """
+        props = tuple(props)
+        by_urn = {c.urn: c for c in candidates}
+        found = {u: by_urn[u] for p in props for u in source.property_dependencies.get(p, ()) if u in by_urn}
+        ids = aws_index(by_urn.values())
+        for value in known_strings([source.props.get(p) for p in props]):
+            if value in ids:
+                found.setdefault(ids[value].urn, ids[value])
+        return list(found.values())
 
     def attached(self, targets: Iterable[Resource], kinds: Iterable[str], prop: str) -> dict[str, list[Resource]]:
         """For each target (by URN): the resources of type `kinds` whose `prop` points at it.
@@ -111,14 +128,20 @@ class Stack:
         return out
 
 
-def _leaves(value: Any) -> list[str]:
-    """Every known string in a property (a name, a list of ids, a `{id, version}` object)."""
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _leaves(v)]
-    if isinstance(value, list | tuple):
-        return [s for v in value for s in _leaves(v)]
-    return [s for s in strings(value) if s and not is_sentinel(s)]
-
-
 def _identifiers(resource: Resource) -> set[str]:
     return {s for key in _IDENTIFIERS for s in strings(resource.props.get(key)) if s and not is_sentinel(s)}
+
+
+def aws_ids(resource: Resource) -> list[str]:
+    """The known values other AWS resources name `resource` by: its `id` and `name`, and the
+    tail of its ARN (`arn:aws:ec2:...:security-group/sg-0abc` -> `sg-0abc`)."""
+    out = [v for key in ("id", "name") if isinstance(v := resource.props.get(key), str) and v and not is_sentinel(v)]
+    arn = resource.props.get("arn")
+    if isinstance(arn, str) and "/" in arn and not is_sentinel(arn):
+        out.append(arn.rsplit("/", 1)[-1])
+    return out
+
+
+def aws_index(resources: Iterable[Resource]) -> dict[str, Resource]:
+    """`aws_ids` -> resource, for joins by value (a later resource wins a shared id)."""
+    return {i: r for r in resources for i in aws_ids(r)}

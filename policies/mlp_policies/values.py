@@ -21,6 +21,7 @@ __all__ = [
     "get",
     "is_sentinel",
     "known",
+    "known_strings",
     "strings",
 ]
 
@@ -151,3 +152,13 @@ def strings(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [v for v in value if isinstance(v, str)]
     return []
+
+
+def known_strings(value: Any) -> list[str]:
+    """Every known, non-empty string anywhere inside a property value (a name, a list of ids,
+    an `{id, version}` object); unknown sentinels are left out rather than raised."""
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in known_strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in known_strings(v)]
+    return [s for s in strings(value) if s and not is_sentinel(s)]

@@ -15,7 +15,7 @@ from mlp_policies.resources import Resource, Stack, cloud_of
 from mlp_policies.rule import PASS, Outcome, ResourceRule, combine, fail, not_applicable, unknown
 from mlp_policies.storage import access_log_buckets
 from mlp_policies.tags import suppression
-from mlp_policies.values import Unknown, as_bool, as_number, fmt, get, known
+from mlp_policies.values import Unknown, as_bool, as_number, fmt, get, known, known_strings
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResourceOptions,
@@ -134,6 +134,40 @@ def test_references_by_property_dependency_value_and_single_dependency() -> None
     assert stack.references(only, "bucket", [bucket, other]) == [bucket]
     nothing = Resource(type=by_dependency.type, name="n", props={"bucket": U_STRING})
     assert stack.references(nothing, "bucket", [bucket, other]) == []
+
+
+def test_known_strings_walks_values_and_drops_sentinels_and_empties() -> None:
+    value = {"id": "lt-1", "version": ["", U_STRING, "sg-2", 3.0], "name": None}
+    assert known_strings(value) == ["lt-1", "sg-2"]
+    assert known_strings(U_STRING) == []
+
+
+def test_aws_references_by_property_dependencies_and_ids_both_counted() -> None:
+    sg = "aws:ec2/securityGroup:SecurityGroup"
+    by_arn = res(sg, "a", {"arn": "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-a"})
+    by_id = res(sg, "b", {"id": "sg-b"})
+    by_urn = res(sg, "c", {"id": U_STRING})
+    groups = [by_arn, by_id, by_urn]
+    template = Resource(
+        type="aws:ec2/launchTemplate:LaunchTemplate",
+        name="lt",
+        props={"vpcSecurityGroupIds": ["sg-b", U_STRING], "networkInterfaces": [{"securityGroups": ["sg-a"]}]},
+        property_dependencies={"vpcSecurityGroupIds": (by_urn.urn,)},
+        dependencies=(by_urn.urn,),
+    )
+    stack = Stack((*groups, template))
+    # property dependencies first, then by id (the ARN's tail for a), each group once
+    assert stack.aws_references(template, ("vpcSecurityGroupIds", "networkInterfaces"), groups) == [
+        by_urn,
+        by_id,
+        by_arn,
+    ]
+    assert stack.aws_references(template, ("networkInterfaces",), groups) == [by_arn]
+    # no fallback to the single dependency, unlike `references`
+    unnamed = Resource(
+        type=template.type, name="u", props={"vpcSecurityGroupIds": [U_STRING]}, dependencies=(by_urn.urn,)
+    )
+    assert stack.aws_references(unnamed, ("vpcSecurityGroupIds",), groups) == []
 
 
 def test_access_log_buckets_are_the_logs_buckets_something_logs_into() -> None:

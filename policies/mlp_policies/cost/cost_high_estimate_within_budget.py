@@ -10,21 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlp_policies.cost.cost_within_budget import NoEstimate, budget_verdict, stack_estimate
+from mlp_policies.cost._estimate import budget_findings
 from mlp_policies.resources import Stack
-from mlp_policies.rule import ANY_TYPE, Config, Finding, StackRule, not_applicable
+from mlp_policies.rule import ANY_TYPE, Config, Finding, StackRule
 
 
 def check(stack: Stack, config: Config) -> Iterator[Finding]:
-    if not any(r.cloud for r in stack.resources):
-        yield Finding(None, not_applicable("the stack has no cloud resources"))
-        return
-    try:
-        estimate = stack_estimate(stack)
-    except NoEstimate as err:
-        yield Finding(None, err.outcome)
-        return
-    yield Finding(None, budget_verdict(estimate, "high", float(config["maxBudgetPercent"])))
+    return budget_findings(stack, "high", float(config["maxBudgetPercent"]))
 
 
 RULE = StackRule(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlp_policies.cost.cost_within_budget import NoEstimate, stack_estimate
+from mlp_policies.cost._estimate import NoEstimate, stack_estimate
 from mlp_policies.resources import Stack
 from mlp_policies.rule import ANY_TYPE, PASS, Config, Finding, Outcome, StackRule, fail, not_applicable
 

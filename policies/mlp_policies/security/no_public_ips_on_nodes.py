@@ -19,7 +19,7 @@ from typing import Any
 from mlp_policies.clusters import AKS, AKS_AGENT_POOL, EKS_NODE_GROUP, GKE, GKE_NODE_POOL
 from mlp_policies.resources import Resource, Stack
 from mlp_policies.rule import PASS, Config, Finding, Outcome, StackRule, fail, judge, not_applicable
-from mlp_policies.values import as_bool, is_sentinel, strings
+from mlp_policies.values import as_bool
 
 AWS_LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 AWS_INSTANCE = "aws:ec2/instance:Instance"
@@ -36,17 +36,11 @@ SUBNET_USERS = {EKS_NODE_GROUP: "subnetIds", AWS_ASG: "vpcZoneIdentifiers", AWS_
 
 def _subnet_users(stack: Stack) -> dict[str, list[Resource]]:
     """For each subnet (by URN), the node groups, ASGs and instances that launch into it: by
-    property dependencies, else by subnet id (the tail of the subnet's ARN)."""
+    property dependencies and by subnet id (`Stack.aws_references`)."""
     subnets = stack.of_type(AWS_SUBNET)
-    by_id = {str(s.props.get("arn", "")).rsplit("/", 1)[-1]: s for s in subnets if s.props.get("arn")}
     users: dict[str, list[Resource]] = {s.urn: [] for s in subnets}
     for user in stack.of_type(SUBNET_USERS):
-        prop = SUBNET_USERS[user.type]
-        linked = [stack.by_urn[u] for u in user.property_dependencies.get(prop, ()) if u in users]
-        if not linked:
-            ids = [i for i in strings(user.props.get(prop)) if not is_sentinel(i)]
-            linked = [by_id[i] for i in ids if i in by_id]
-        for subnet in linked:
+        for subnet in stack.aws_references(user, (SUBNET_USERS[user.type],), subnets):
             users[subnet.urn].append(user)
     return users
 

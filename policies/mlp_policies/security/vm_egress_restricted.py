@@ -44,14 +44,14 @@ the verdict on that template or scale set unknown, never a failure.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
 from mlp_policies.clusters import open_to_internet
-from mlp_policies.resources import Resource, Stack
+from mlp_policies.resources import Resource, Stack, aws_index
 from mlp_policies.rule import PASS, Config, Finding, Outcome, StackRule, fail, judge, not_applicable
-from mlp_policies.values import Unknown, as_bool, as_number, fmt, get, is_sentinel, known, strings
+from mlp_policies.values import Unknown, as_bool, as_number, fmt, get, is_sentinel, known, known_strings, strings
 
 AWS_LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 AWS_ASG = "aws:autoscaling/group:Group"
@@ -99,40 +99,6 @@ def _is_range(value: str) -> bool:
     return True
 
 
-def _joined(stack: Stack, source: Resource, props: Sequence[str], candidates: list[Resource]) -> list[Resource]:
-    """The candidates that `source`'s properties point at: by property dependencies, then by AWS
-    id (the `id` property, or the tail of the ARN) or name."""
-    by_urn = {c.urn: c for c in candidates}
-    found = {u: by_urn[u] for p in props for u in source.property_dependencies.get(p, ()) if u in by_urn}
-    ids = _aws_index(candidates)
-    for value in _strings([source.props.get(p) for p in props]):
-        if value in ids:
-            found.setdefault(ids[value].urn, ids[value])
-    return list(found.values())
-
-
-def _aws_index(resources: Iterable[Resource]) -> dict[str, Resource]:
-    index: dict[str, Resource] = {}
-    for r in resources:
-        for key in ("id", "name"):
-            value = r.props.get(key)
-            if isinstance(value, str) and value and not is_sentinel(value):
-                index[value] = r
-        arn = r.props.get("arn")
-        if isinstance(arn, str) and "/" in arn and not is_sentinel(arn):
-            index[arn.rsplit("/", 1)[-1]] = r
-    return index
-
-
-def _strings(value: Any) -> list[str]:
-    """Every known string inside a property value."""
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list | tuple):
-        return [s for v in value for s in _strings(v)]
-    return [s for s in strings(value) if s and not is_sentinel(s)]
-
-
 # --- AWS --------------------------------------------------------------------------------------
 
 
@@ -141,7 +107,7 @@ def _aws_subjects(stack: Stack) -> list[Resource]:
     templates = stack.of_type(AWS_LAUNCH_TEMPLATE)
     used: set[str] = set()
     for user in stack.of_type(AWS_ASG, AWS_INSTANCE):
-        used.update(t.urn for t in _joined(stack, user, ("launchTemplate", "mixedInstancesPolicy"), templates))
+        used.update(t.urn for t in stack.aws_references(user, ("launchTemplate", "mixedInstancesPolicy"), templates))
     return [t for t in templates if t.urn in used]
 
 
@@ -198,9 +164,9 @@ def _aws_template(
     stack: Stack, template: Resource, groups: list[Resource], rules: Mapping[str, list[Resource]]
 ) -> Outcome:
     props = ("vpcSecurityGroupIds", "networkInterfaces")
-    attached = _joined(stack, template, props, groups)
-    ids = {i for i in _strings([template.props.get(p) for p in props]) if i.startswith("sg-")}
-    outside = sorted(ids - set(_aws_index(attached)))
+    attached = stack.aws_references(template, props, groups)
+    ids = {i for i in known_strings([template.props.get(p) for p in props]) if i.startswith("sg-")}
+    outside = sorted(ids - set(aws_index(attached)))
     if not attached and not outside:
         for prop in props:  # a group id still being computed, without property dependencies
             known(template.props.get(prop), prop)
@@ -219,7 +185,7 @@ def _aws_template(
 def _aws_standalone_rules(stack: Stack, groups: list[Resource]) -> dict[str, list[Resource]]:
     out: dict[str, list[Resource]] = {g.urn: [] for g in groups}
     for rule in stack.of_type(AWS_SG_RULE, AWS_SG_EGRESS_RULE):
-        for group in _joined(stack, rule, ("securityGroupId",), groups):
+        for group in stack.aws_references(rule, ("securityGroupId",), groups):
             out[group.urn].append(rule)
     return out
 

@@ -62,8 +62,9 @@ CASES: dict[str, tuple[Any, list[Any], set[tuple[str | None, str]]]] = {
 def test_cases(
     monkeypatch: pytest.MonkeyPatch, blueprint: Any, resources: list[Any], expected: set[tuple[str | None, str]]
 ) -> None:
-    with stack_blueprint(monkeypatch, blueprint):
+    with stack_blueprint(monkeypatch, blueprint) as asked:
         statuses, failures, unknowns = stack_verdict(RULE, resources, PROD)
+    assert asked == ["dev"]  # the stack named in the fixtures' URNs
     assert failures == expected
     assert unknowns == set()
     assert statuses == ({"fail"} if expected else {"pass"})
@@ -82,3 +83,10 @@ def test_a_stack_without_blueprint_is_unknown(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PULUMI_STACK", "no-such-stack")
     (finding,) = RULE.evaluate(Stack((AWS_POOL,)), PROD)
     assert (finding.subject, finding.outcome.status) == (None, "unknown")
+    assert finding.outcome.reason == (
+        "the stack's monthly cost cannot be estimated: stacks/Pulumi.no-such-stack.yaml: no such stack file"
+    )
+
+
+def test_a_stack_without_cloud_resources_is_not_applicable() -> None:
+    assert stack_verdict(RULE, [], PROD) == ({"not-applicable"}, set(), set())

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from mlp_policies.cost import cost_increase_threshold as rule_module
+from mlp_policies.cost._estimate import NoEstimate
 from mlp_policies.cost.cost_increase_threshold import RULE
-from mlp_policies.cost.cost_within_budget import NoEstimate
 
 from tests.policies.shapes import aws_budget, azure_budget, gcp_budget, stack_verdict
 

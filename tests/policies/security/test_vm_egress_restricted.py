@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from mlp_policies.resources import Resource
+from mlp_policies.resources import Resource, Stack
 from mlp_policies.security.vm_egress_restricted import RULE
 
 from tests.policies.security.security_shapes import (
@@ -383,6 +383,19 @@ def test_security_groups_outside_the_stack_are_not_judged() -> None:
     azure = [azure_batch_vmss_with_nsg()]  # its NIC's group (BATCH_NSG_ID) is not in the stack
     for resources in (aws, azure):
         assert stack_verdict(RULE, resources, PROD) == ({"not-applicable"}, set(), set())
+    # not applicable for that reason, on the group's own template or scale set (not "no VM groups")
+    reasons = {
+        (f.subject.name if f.subject else None, f.outcome.reason)
+        for r in (aws, azure)
+        for f in RULE.evaluate(Stack(tuple(r)), PROD)
+    }
+    assert reasons == {
+        ("batch-cpu-lt", "security groups sg-0123456789abcdef0 of batch-cpu-lt are not in the stack"),
+        (
+            "batch-cpu-vmss",
+            "network security group batch-cpu-nsg-0a74d6c of NIC batch-cpu-nic of batch-cpu-vmss not in the stack",
+        ),
+    }
 
 
 @pytest.mark.parametrize(
