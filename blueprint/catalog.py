@@ -80,13 +80,6 @@ class Catalog:
                     return offer
         return None
 
-    def gpu_instance_types(self, cloud: Cloud) -> set[str]:
-        """Instance/VM type names that carry GPUs themselves (AWS, Azure). On GCP GPUs are
-        attached separately, see `gpu_accelerator_types`."""
-        if cloud == "gcp":
-            return set()
-        return {o.name for offers in self.accelerators.values() for o in offers.get(cloud, ())}
-
     def gpu_accelerator_types(self) -> set[str]:
         return {
             o.accelerator_type

@@ -10,14 +10,17 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.decorators import FC
 
 from blueprint import __version__
 from blueprint.catalog import CLOUDS, load_catalog
+from blueprint.clierror import InputError
 from blueprint.cost.cli import cost_command
 from blueprint.engine.reports import FORMATS
 from blueprint.engine.workers import GC_THRESHOLDS
@@ -27,11 +30,12 @@ from blueprint.project import Project, find_project
 
 if TYPE_CHECKING:
     from blueprint.engine.model import ResourceGraph
+    from blueprint.loader import StackFile
 
 # Commands import what they run when they run: `mlbp check` starts its synthesis workers
 # first, so their start-up overlaps the engine's imports (pulumi, grpc, jsonschema).
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_VIOLATIONS = 0, 1  # and 2 for bad input: InputError (blueprint.clierror)
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # Pulumi's rule; also keeps `new` inside stacks/
 
 
@@ -43,19 +47,33 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-class InputError(click.ClickException):
-    """Bad input: every problem on its own line, exit code 2, no traceback."""
-
-    exit_code = EXIT_INPUT
-
-    def __init__(self, problems: tuple[str, ...] | list[str]) -> None:
-        super().__init__("\n".join(problems))
-
-    def show(self, file: object = None) -> None:
-        click.echo(self.message, err=True)
-
-
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+_ALL_STACKS = click.option("--all", "all_stacks", is_flag=True, help="Every stacks/Pulumi.*.yaml.")
+
+
+def _format_option(choices: tuple[str, ...], help: str, default: str = "text") -> Callable[[FC], FC]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help=help)
+
+
+def _resolve(c: Context, stacks: tuple[str, ...], all_stacks: bool) -> list[Path]:
+    try:
+        return c.project.resolve_stacks(stacks, all_stacks)
+    except BlueprintError as exc:
+        raise InputError(exc.problems) from None
+
+
+def _load_each(c: Context, paths: list[Path], problems: list[str]) -> Iterator[tuple[str, StackFile]]:
+    """(display name, stack file) of each file that loads; the others' problems go to `problems`."""
+    from blueprint.loader import load_stack_file
+
+    for path in paths:
+        display = c.project.display(path)
+        try:
+            sf = load_stack_file(path, display)
+        except BlueprintError as exc:
+            problems.extend(exc.problems)
+        else:
+            yield display, sf
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -152,7 +170,7 @@ def new(
 
 @cli.command()
 @click.argument("stacks", nargs=-1)
-@click.option("--all", "all_stacks", is_flag=True, help="Every stacks/Pulumi.*.yaml.")
+@_ALL_STACKS
 @pass_context
 def validate(c: Context, stacks: tuple[str, ...], all_stacks: bool) -> None:
     """Validate stack blueprints against the schema, the catalog and the cross-field rules.
@@ -160,20 +178,8 @@ def validate(c: Context, stacks: tuple[str, ...], all_stacks: bool) -> None:
     STACKS are names (aws-prod -> stacks/Pulumi.aws-prod.yaml) or paths. Every problem of
     every stack is printed as `file: $.path: message`; exit code 2 if there is any.
     """
-    from blueprint.loader import load_stack_file
-
-    try:
-        paths = c.project.resolve_stacks(stacks, all_stacks)
-    except BlueprintError as exc:
-        raise InputError(exc.problems) from None
     problems: list[str] = []
-    for path in paths:
-        display = c.project.display(path)
-        try:
-            sf = load_stack_file(path, display)
-        except BlueprintError as exc:
-            problems.extend(exc.problems)
-            continue
+    for display, sf in _load_each(c, _resolve(c, stacks, all_stacks), problems):
         bp = sf.blueprint
         click.echo(
             f"ok  {display}: {bp.cloud} {bp.region} {bp.environment}, {len(bp.gpu_pools)} GPU pools, "
@@ -185,14 +191,7 @@ def validate(c: Context, stacks: tuple[str, ...], all_stacks: bool) -> None:
 
 @cli.command()
 @click.argument("stack")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: a tree by parent with counts per type; json: every resource with its inputs.",
-)
+@_format_option(("text", "json"), "text: a tree by parent with counts per type; json: every resource with its inputs.")
 @pass_context
 def plan(c: Context, stack: str, fmt: str) -> None:
     """Show what STACK would deploy: the Pulumi program synthesized offline under mocks.
@@ -208,7 +207,7 @@ def plan(c: Context, stack: str, fmt: str) -> None:
 
 @cli.command()
 @click.argument("stacks", nargs=-1)
-@click.option("--all", "all_stacks", is_flag=True, help="Every stacks/Pulumi.*.yaml.")
+@_ALL_STACKS
 @click.option(
     "--policy-pack",
     "pack_dir",
@@ -222,13 +221,9 @@ def plan(c: Context, stack: str, fmt: str) -> None:
     help="Config for every stack, as for pulumi --policy-pack-config. "
     "Default: <pack>/config/<environment>.json per stack, if present.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="sarif for code scanning, junit for test reports, markdown for a PR comment, github for workflow annotations.",
+@_format_option(
+    FORMATS,
+    "sarif for code scanning, junit for test reports, markdown for a PR comment, github for workflow annotations.",
 )
 @click.option(
     "--output",
@@ -279,10 +274,7 @@ def check(
     """
     from blueprint.engine.workers import SynthesisPool
 
-    try:
-        paths = c.project.resolve_stacks(stacks, all_stacks)
-    except BlueprintError as exc:
-        raise InputError(exc.problems) from None
+    paths = _resolve(c, stacks, all_stacks)
     with SynthesisPool(c.project.root, jobs=jobs, expected=len(paths)) as pool:
         from blueprint.engine.check import CheckError, CheckOptions, run_check
         from blueprint.engine.reports import as_text, render
@@ -318,14 +310,7 @@ def check(
 
 @cli.command()
 @click.argument("stack")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["mermaid", "dot"]),
-    default="mermaid",
-    show_default=True,
-    help="mermaid renders in GitHub PR comments; dot is for Graphviz.",
-)
+@_format_option(("mermaid", "dot"), "mermaid renders in GitHub PR comments; dot is for Graphviz.", default="mermaid")
 @pass_context
 def graph(c: Context, stack: str, fmt: str) -> None:
     """Draw STACK's resources: components contain their resources (solid arrows), dashed
@@ -337,36 +322,18 @@ def graph(c: Context, stack: str, fmt: str) -> None:
 
 
 @cli.command("stacks")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: a list for a CI matrix, [{stack, file, cloud, environment, region}].",
-)
+@_format_option(("text", "json"), "json: a list for a CI matrix, [{stack, file, cloud, environment, region}].")
 @pass_context
 def stacks_cmd(c: Context, fmt: str) -> None:
     """List the stacks in stacks/ with their cloud, environment and region (validated)."""
-    from blueprint.loader import load_stack_file
-
-    try:
-        paths = c.project.resolve_stacks((), True)
-    except BlueprintError as exc:
-        raise InputError(exc.problems) from None
     rows: list[dict[str, str]] = []
     problems: list[str] = []
-    for path in paths:
-        try:
-            sf = load_stack_file(path, c.project.display(path))
-        except BlueprintError as exc:
-            problems.extend(exc.problems)
-            continue
+    for display, sf in _load_each(c, _resolve(c, (), True), problems):
         bp = sf.blueprint
         rows.append(
             {
                 "stack": sf.name,
-                "file": c.project.display(path),
+                "file": display,
                 "cloud": bp.cloud,
                 "environment": bp.environment,
                 "region": bp.region,
@@ -430,8 +397,8 @@ def _synthesize_one(c: Context, stack: str) -> ResourceGraph:
     with SynthesisPool(c.project.root, jobs=1, expected=1) as pool:
         from blueprint.loader import load_stack_file
 
+        (path,) = _resolve(c, (stack,), False)
         try:
-            (path,) = c.project.resolve_stacks((stack,), False)
             sf = load_stack_file(path, c.project.display(path))
         except BlueprintError as exc:
             raise InputError(exc.problems) from None

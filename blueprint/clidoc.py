@@ -18,15 +18,17 @@ BEGIN, END = "<!-- cli:begin -->", "<!-- cli:end -->"
 WIDTH = 100
 
 
-def _help(command: click.Command, name: str, parent: click.Context | None = None) -> str:
+def _context(command: click.Command, name: str, parent: click.Context | None = None) -> click.Context:
     settings = {**command.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
-    ctx = click.Context(command, info_name=name, parent=parent, **settings)
-    return command.get_help(ctx)
+    return click.Context(command, info_name=name, parent=parent, **settings)
+
+
+def _help(command: click.Command, name: str, parent: click.Context | None = None) -> str:
+    return command.get_help(_context(command, name, parent))
 
 
 def reference() -> str:
-    settings = {**cli.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
-    root = click.Context(cli, info_name="mlbp", **settings)
+    root = _context(cli, "mlbp")
     parts = ["```text", "$ mlbp --help", _help(cli, "mlbp"), "```"]
     assert isinstance(cli, click.Group)
     for name in sorted(cli.commands):

@@ -3,8 +3,7 @@ KMS keys, S3 buckets with their lifecycle configuration."""
 
 from __future__ import annotations
 
-from blueprint.cost.collector import Collector, clamp
-from blueprint.cost.model import Counts
+from blueprint.cost.collector import Collector, pool_counts
 from blueprint.cost.tiers import Lifecycle
 from blueprint.cost.view import StackView, get, number, props
 from blueprint.engine.model import ResourceRecord
@@ -38,30 +37,6 @@ def price(c: Collector, view: StackView) -> None:
     versionings = view.of_type(*VERSIONINGS)
     for rec in view.of_type(*BUCKETS):
         _bucket(c, view, rec, lifecycles, versionings)
-
-
-def pool_counts(c: Collector, view: StackView, rec: ResourceRecord, low: float, high: float) -> Counts:
-    """min / expected / max nodes; expected from the blueprint entry the component is named
-    after (gpuPools[].expectedAverageNodes, autoscalingGroups[].expectedAverageSize); a
-    cluster's system pool is expected at its minimum."""
-    comp = view.component(rec)
-    bp = c.blueprint
-    expected: float | None = None
-    if comp is not None:
-        kind, name = comp
-        if kind.endswith(":GpuNodePool"):
-            pool = next((p for p in bp.gpu_pools if p.name == name), None)
-            expected = pool.expected_average_nodes if pool else None
-        elif kind.endswith(":AutoscalingGroup"):
-            group = next((g for g in bp.autoscaling_groups if g.name == name), None)
-            expected = group.expected_average_size if group else None
-        elif kind.endswith(":Cluster"):
-            expected = low  # the system pool: the blueprint has no average, min is always on
-    if expected is None:
-        where = f"{comp[0]}::{comp[1]}" if comp else "no component"
-        c.note(f"{rec.name}: no blueprint entry for {where}; expected nodes = minimum ({low:g})")
-        expected = low
-    return Counts(low=low, expected=clamp(expected, low, high), high=high)
 
 
 def _node_group(c: Collector, view: StackView, rec: ResourceRecord) -> None:

@@ -10,22 +10,9 @@ from pathlib import Path
 
 import click
 
+from blueprint.clierror import InputError
 from blueprint.errors import BlueprintError
 from blueprint.project import Project, find_project
-
-EXIT_INPUT = 2
-
-
-class CostInputError(click.ClickException):
-    """Bad input: one line per problem on stderr, exit code 2."""
-
-    exit_code = EXIT_INPUT
-
-    def __init__(self, problems: tuple[str, ...] | list[str]) -> None:
-        super().__init__("\n".join(problems))
-
-    def show(self, file: object = None) -> None:
-        click.echo(self.message, err=True)
 
 
 def _project(ctx: click.Context) -> Project:
@@ -73,10 +60,10 @@ def cost_command(ctx: click.Context, stack: str, fmt: str, ref: str | None) -> N
         display = project.display(path)
         blueprint = load_stack_file(path, display).blueprint
     except BlueprintError as exc:
-        raise CostInputError(exc.problems) from None
+        raise InputError(exc.problems) from None
     (result,) = synthesize_stacks(project.root, [path], jobs=1)
     if isinstance(result, SynthError):
-        raise CostInputError([str(result)])
+        raise InputError([str(result)])
     current = estimate(result, blueprint)
     if ref is None:
         out = {"text": render.text, "json": render.as_json, "markdown": render.markdown}[fmt](current)
@@ -85,7 +72,7 @@ def cost_command(ctx: click.Context, stack: str, fmt: str, ref: str | None) -> N
     try:
         old = estimate_at_ref(project.root, Path(path), ref)
     except CompareError as exc:
-        raise CostInputError([str(exc)]) from None
+        raise InputError([str(exc)]) from None
     comparison = diff(ref, old, current)
     out = {"text": render.compare_text, "json": render.compare_json, "markdown": render.compare_markdown}[fmt](
         comparison

@@ -10,7 +10,7 @@ from blueprint.catalog import Cloud, load_catalog
 from blueprint.cost.model import Counts, Kind, LineItem
 from blueprint.cost.prices import HOURS_PER_MONTH, Missing, PriceBook, Quote, money, rate
 from blueprint.cost.tiers import Lifecycle, describe, storage_plan
-from blueprint.cost.view import urn_name
+from blueprint.cost.view import StackView, urn_name
 from blueprint.engine.model import ResourceRecord
 from blueprint.model import Blueprint
 
@@ -177,6 +177,30 @@ class Collector:
         monthly = sum(r.billed_gib * prices[r.class_name] for r in plan.residences)
         basis = describe(plan, size, prices) + f" = {money(monthly)}/month"
         self.add(record, low=monthly, expected=monthly, high=monthly, basis=basis, kind="storage")
+
+
+def pool_counts(c: Collector, view: StackView, rec: ResourceRecord, low: float, high: float) -> Counts:
+    """min / expected / max nodes; expected from the blueprint entry the component is named
+    after (gpuPools[].expectedAverageNodes, autoscalingGroups[].expectedAverageSize); a
+    cluster's system pool is expected at its minimum."""
+    comp = view.component(rec)
+    bp = c.blueprint
+    expected: float | None = None
+    if comp is not None:
+        kind, name = comp
+        if kind.endswith(":GpuNodePool"):
+            pool = next((p for p in bp.gpu_pools if p.name == name), None)
+            expected = pool.expected_average_nodes if pool else None
+        elif kind.endswith(":AutoscalingGroup"):
+            group = next((g for g in bp.autoscaling_groups if g.name == name), None)
+            expected = group.expected_average_size if group else None
+        elif kind.endswith(":Cluster"):
+            expected = low  # the system pool: the blueprint has no average, min is always on
+    if expected is None:
+        where = f"{comp[0]}::{comp[1]}" if comp else "no component"
+        c.note(f"{rec.name}: no blueprint entry for {where}; expected nodes = minimum ({low:g})")
+        expected = low
+    return Counts(low=low, expected=clamp(expected, low, high), high=high)
 
 
 def _min_storage_days(cloud: Cloud) -> dict[str, int]:

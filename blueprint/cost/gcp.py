@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from blueprint.cost.aws import pool_counts
-from blueprint.cost.collector import Collector
+from blueprint.cost.collector import Collector, pool_counts
 from blueprint.cost.model import Counts
 from blueprint.cost.prices import Missing
 from blueprint.cost.tiers import Lifecycle

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from blueprint.cost.compare import Comparison
-from blueprint.cost.model import Estimate
+from blueprint.cost.model import Estimate, LineItem
 from blueprint.cost.prices import money
 from blueprint.cost.view import urn_name
 
@@ -14,9 +14,12 @@ def _short(type_token: str) -> str:
     return type_token.rsplit(":", 1)[-1]
 
 
-def _label(urn: str) -> str:
-    name = urn_name(urn)
-    return name
+def _signed(amount: float) -> str:
+    return f"{'+' if amount >= 0 else '-'}{money(abs(amount))}"
+
+
+def _expected(item: LineItem | None) -> str:
+    return money(item.expected) if item else "-"
 
 
 def text(est: Estimate) -> str:
@@ -29,7 +32,7 @@ def text(est: Estimate) -> str:
     ]
     for i in est.items:
         lines.append(
-            f"{(_short(i.type) + ' ' + _label(i.urn))[:40]:40}"
+            f"{(_short(i.type) + ' ' + urn_name(i.urn))[:40]:40}"
             f" {money(i.low):>12} {money(i.expected):>12} {money(i.high):>12}"
         )
         lines.append(f"    {i.basis}")
@@ -56,7 +59,7 @@ def markdown(est: Estimate) -> str:
     ]
     for i in est.items:
         lines.append(
-            f"| `{_short(i.type)}` {_label(i.urn)} | {money(i.low)} | {money(i.expected)}"
+            f"| `{_short(i.type)}` {urn_name(i.urn)} | {money(i.low)} | {money(i.expected)}"
             f" | {money(i.high)} | {i.basis} |"
         )
     lines.append(
@@ -74,15 +77,13 @@ def _pct(cmp: Comparison) -> str:
 def compare_text(cmp: Comparison) -> str:
     lines = [
         f"{cmp.new.stack}: {money(cmp.old.expected_usd)} at {cmp.ref} -> {money(cmp.new.expected_usd)} now"
-        f" ({'+' if cmp.delta >= 0 else '-'}{money(abs(cmp.delta))}, {_pct(cmp)}) expected per month;"
+        f" ({_signed(cmp.delta)}, {_pct(cmp)}) expected per month;"
         f" high {money(cmp.old.high_usd)} -> {money(cmp.new.high_usd)}; budget {money(cmp.new.budget_usd)}",
     ]
     if not cmp.changes:
         lines.append("no line changed")
     for c in cmp.changes:
-        old = money(c.old.expected) if c.old else "-"
-        new = money(c.new.expected) if c.new else "-"
-        lines.append(f"  {c.status:8} {_short(c.type)} {_label(c.urn)}: {old} -> {new}")
+        lines.append(f"  {c.status:8} {_short(c.type)} {urn_name(c.urn)}: {_expected(c.old)} -> {_expected(c.new)}")
         if c.new is not None:
             lines.append(f"           {c.new.basis}")
     notes = [n for n in cmp.new.notes if n not in cmp.old.notes]
@@ -96,23 +97,20 @@ def compare_json(cmp: Comparison) -> str:
 
 
 def compare_markdown(cmp: Comparison) -> str:
-    sign = "+" if cmp.delta >= 0 else "-"
     lines = [
         f"### Cost change: `{cmp.new.stack}` vs `{cmp.ref}`",
         "",
         f"Expected **{money(cmp.old.expected_usd)} -> {money(cmp.new.expected_usd)}/month**"
-        f" ({sign}{money(abs(cmp.delta))}, {_pct(cmp)}); high {money(cmp.old.high_usd)} -> {money(cmp.new.high_usd)};"
+        f" ({_signed(cmp.delta)}, {_pct(cmp)}); high {money(cmp.old.high_usd)} -> {money(cmp.new.high_usd)};"
         f" budget {money(cmp.new.budget_usd)}.",
         "",
     ]
     if cmp.changes:
         lines += ["| Change | Resource | Before | After | Delta |", "|---|---|---:|---:|---:|"]
         for c in cmp.changes:
-            old = money(c.old.expected) if c.old else "-"
-            new = money(c.new.expected) if c.new else "-"
             lines.append(
-                f"| {c.status} | `{_short(c.type)}` {_label(c.urn)} | {old} | {new}"
-                f" | {'+' if c.delta >= 0 else '-'}{money(abs(c.delta))} |"
+                f"| {c.status} | `{_short(c.type)}` {urn_name(c.urn)} | {_expected(c.old)} | {_expected(c.new)}"
+                f" | {_signed(c.delta)} |"
             )
     else:
         lines.append("No line changed.")

@@ -18,15 +18,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from blueprint.engine.model import UNKNOWN, ResourceGraph, ResourceRecord
+from blueprint.engine.model import UNKNOWN, ResourceGraph, ResourceRecord, urn_type_and_name
 
 _IDENTIFIERS = ("id", "name", "arn", "selfLink", "bucket", "accountName")
 
 
 def urn_type(urn: str) -> str:
     """`urn:pulumi:s::p::a$b$c::n` -> `c`."""
-    parts = urn.split("::")
-    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+    return urn_type_and_name(urn)[0]
 
 
 def urn_name(urn: str) -> str:

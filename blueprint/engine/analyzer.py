@@ -37,6 +37,7 @@ from blueprint.engine.model import (
     PolicyInfo,
     ResourceGraph,
     ResourceRecord,
+    urn_type_and_name,
 )
 from blueprint.engine.packs import (
     ENGINE_ADDRESS_PLACEHOLDER,
@@ -385,14 +386,6 @@ def _options(record: ResourceRecord) -> analyzer_pb2.AnalyzerResourceOptions:
     )
 
 
-def _urn_parts(urn: str) -> tuple[str, str]:
-    """(type, name) of `urn:pulumi:<stack>::<project>::<parent$type>::<name>`."""
-    parts = urn.split("::", 3)
-    if len(parts) < 4:
-        return "", urn
-    return parts[2].rsplit("$", 1)[-1], parts[3]
-
-
 def _provider(
     record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
 ) -> analyzer_pb2.AnalyzerProviderResource | None:
@@ -413,7 +406,7 @@ def _provider(
             name=provider.name,
             properties=_to_struct(provider.inputs, f"{provider.urn}.inputs"),
         )
-    type_, name = _urn_parts(urn)
+    type_, name = urn_type_and_name(urn)
     return analyzer_pb2.AnalyzerProviderResource(type=type_, urn=urn, name=name)
 
 

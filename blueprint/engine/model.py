@@ -19,6 +19,15 @@ SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 Level = Literal["advisory", "mandatory", "remediate", "disabled"]
 
 
+def urn_type_and_name(urn: str) -> tuple[str, str]:
+    """(type, name) of `urn:pulumi:<stack>::<project>::<parent types$type>::<name>`; ("", urn)
+    for anything else. Names may contain "::", so only the first three separators split."""
+    parts = urn.split("::", 3)
+    if len(parts) != 4:
+        return "", urn
+    return parts[2].rsplit("$", 1)[-1], parts[3]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ResourceRecord:
     """One resource registration as the engine saw it (after transforms)."""

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from blueprint.engine.mocks.common import MockContext, State, hex_id, uuid_id
+from blueprint.engine.mocks.common import Handler, MockContext, State, hex_id, uuid_id
 
 
 def call(m: MockContext, token: str, args: dict[str, Any]) -> dict[str, Any] | None:
@@ -44,7 +43,6 @@ def arn(m: MockContext, service: str, resource: str, *, region: bool = True, acc
     return f"arn:aws:{service}:{m.region if region else ''}:{m.aws_account if account else ''}:{resource}"
 
 
-Handler = Callable[[MockContext, State, str], tuple[str, State]]
 EXISTING_VPC_CIDR = "10.64.0.0/16"
 
 

@@ -14,9 +14,8 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-from blueprint.engine.mocks.common import MOCK_AZURE_TENANT, MockContext, State, hex_id, uuid_id
+from blueprint.engine.mocks.common import MOCK_AZURE_TENANT, Handler, MockContext, State, hex_id, uuid_id
 
-Handler = Callable[[MockContext, State, str], tuple[str, State]]
 # API server address per cluster id, for the credentials the cluster hands out later (one
 # stack per process, so module state is the stack's).
 _SERVERS: dict[str, str] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,3 +33,7 @@ class MockContext:
     aws_account: str
     gcp_project: str
     azure_subscription: str
+
+
+# A resource type's mock: (context, the inputs, the auto-name) -> (id, computed outputs).
+Handler = Callable[[MockContext, State, str], tuple[str, State]]

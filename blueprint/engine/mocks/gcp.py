@@ -6,12 +6,10 @@ every other type gets the generic `id`/`name`/`selfLink`."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 from typing import Any
 
-from blueprint.engine.mocks.common import MockContext, State, hex_id, uuid_id
+from blueprint.engine.mocks.common import Handler, MockContext, State, hex_id, uuid_id
 
-Handler = Callable[[MockContext, State, str], tuple[str, State]]
 API = "https://www.googleapis.com/compute/v1"
 MOCK_PROJECT_NUMBER = "123456789012"
 # A syntactically valid PEM certificate, base64-encoded as GKE returns it.

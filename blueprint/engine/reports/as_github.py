@@ -8,7 +8,7 @@ is the Markdown format. Escaping follows @actions/core (toolkit `command.ts`): d
 from __future__ import annotations
 
 from blueprint.engine.model import Diagnostic, Level
-from blueprint.engine.reports.base import CheckReport, StackResult, located_message, usd
+from blueprint.engine.reports.base import CheckReport, StackResult, budget_usd, located_message, usd
 
 _COMMANDS: dict[Level, str] = {
     "mandatory": "error",
@@ -26,12 +26,11 @@ def render(report: CheckReport) -> str:
 
 def _cost_notice(stack: StackResult) -> str:
     assert stack.cost is not None
-    budget = usd(stack.cost.budget_usd) if stack.cost.budget_usd is not None else "none"
-    text = f"expected {usd(stack.cost.expected_usd)}/month, high {usd(stack.cost.high_usd)}, budget {budget}"
-    joined = ",".join(
-        f"{k}={escape_property(v)}" for k, v in {"file": stack.stack_file, "title": f"cost ({stack.stack})"}.items()
+    text = (
+        f"expected {usd(stack.cost.expected_usd)}/month, high {usd(stack.cost.high_usd)},"
+        f" budget {budget_usd(stack.cost)}"
     )
-    return f"::notice {joined}::{escape_data(text)}"
+    return _command("notice", {"file": stack.stack_file, "title": f"cost ({stack.stack})"}, text)
 
 
 def _annotation(stack: StackResult, diagnostic: Diagnostic) -> str:
@@ -40,9 +39,12 @@ def _annotation(stack: StackResult, diagnostic: Diagnostic) -> str:
         "line": str(stack.line(diagnostic.urn)),
         "title": f"{diagnostic.policy} ({stack.stack})",
     }
+    return _command(_COMMANDS[diagnostic.level], properties, located_message(stack, diagnostic))
+
+
+def _command(name: str, properties: dict[str, str], message: str) -> str:
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    message = escape_data(located_message(stack, diagnostic))
-    return f"::{_COMMANDS[diagnostic.level]} {joined}::{message}"
+    return f"::{name} {joined}::{escape_data(message)}"
 
 
 def escape_data(text: str) -> str:

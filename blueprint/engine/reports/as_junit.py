@@ -74,7 +74,7 @@ def _testcase(stack: StackResult, pair: Pair, found: Sequence[Diagnostic]) -> ET
 
 
 def _details(stack: StackResult, diagnostics: Sequence[Diagnostic]) -> str:
-    where = f"{stack.stack_file}:{stack.line(diagnostics[0].urn)}"
+    where = stack.location(diagnostics[0].urn)
     return _clean("\n".join(f"{d.level}: {d.message} ({where})" for d in diagnostics))
 
 

@@ -13,6 +13,7 @@ from blueprint.engine.model import Diagnostic
 from blueprint.engine.reports.base import (
     CheckReport,
     StackResult,
+    budget_usd,
     level_counts,
     resource_of,
     totals_line,
@@ -57,8 +58,7 @@ def _cost_cells(stack: StackResult) -> list[str]:
     cost = stack.cost
     if cost is None:
         return [_NONE] * 3
-    budget = usd(cost.budget_usd) if cost.budget_usd is not None else _NONE
-    return [usd(cost.expected_usd), usd(cost.high_usd), budget]
+    return [usd(cost.expected_usd), usd(cost.high_usd), budget_usd(cost, none=_NONE)]
 
 
 def _details(stack: StackResult) -> Iterator[str]:

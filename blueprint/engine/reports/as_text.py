@@ -9,6 +9,7 @@ from blueprint.engine.reports.base import (
     LEVELS,
     CheckReport,
     StackResult,
+    budget_usd,
     level_counts,
     plural,
     resource_of,
@@ -48,10 +49,9 @@ def _stack_lines(stack: StackResult, color: bool) -> Iterator[str]:
     header = f"{stack.stack} ({stack.cloud}, {stack.environment}): {resources}, {counts}"
     yield _paint(header, _BOLD, color)
     if stack.cost:
-        budget = usd(stack.cost.budget_usd) if stack.cost.budget_usd is not None else "none"
         yield (
             f"  cost per month: expected {usd(stack.cost.expected_usd)}, "
-            f"high {usd(stack.cost.high_usd)}, budget {budget}"
+            f"high {usd(stack.cost.high_usd)}, budget {budget_usd(stack.cost)}"
         )
     violations = stack.violations()
     if not violations:
@@ -67,8 +67,6 @@ def _stack_lines(stack: StackResult, color: bool) -> Iterator[str]:
 def _violation_lines(stack: StackResult, diagnostic: Diagnostic) -> Iterator[str]:
     type_, name = resource_of(diagnostic.urn)
     resource = f"{name} ({type_})" if type_ else name
-    # file:line first so terminals and editors make it clickable
-    where = f"{stack.stack_file}:{stack.line(diagnostic.urn)}"
-    yield f"    {where}: {diagnostic.policy}: {resource}"
+    yield f"    {stack.location(diagnostic.urn)}: {diagnostic.policy}: {resource}"  # file:line first: clickable
     for text in diagnostic.message.splitlines() or [""]:
         yield f"      {text}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from blueprint.engine.model import AnalysisResult, Diagnostic, Level, PolicyInfo
+from blueprint.engine.model import AnalysisResult, Diagnostic, Level, PolicyInfo, urn_type_and_name
 
 # Most serious first: the order in which violations are listed and levels are counted.
 LEVELS: tuple[Level, ...] = ("mandatory", "remediate", "advisory", "disabled")
@@ -46,6 +46,10 @@ class StackResult:
     def line(self, urn: str | None) -> int:
         """Line of the blueprint entry behind `urn`; 1 for stack-level or unmapped resources."""
         return self.lines.get(urn, 1) if urn else 1
+
+    def location(self, urn: str | None) -> str:
+        """`stacks/Pulumi.aws-prod.yaml:42`: terminals and editors make it clickable."""
+        return f"{self.stack_file}:{self.line(urn)}"
 
     def severity(self, diagnostic: Diagnostic) -> str:
         """The diagnostic's severity, else the one its policy declares (packs often omit it)."""
@@ -115,17 +119,11 @@ def plural(count: int, noun: str) -> str:
 
 
 def resource_of(urn: str | None) -> tuple[str, str]:
-    """(type, name) of `urn:pulumi:<stack>::<project>::<parent types$type>::<name>`.
-
-    Stack-level diagnostics have no URN; they read as "(stack)". Names may contain "::",
-    so only the first three separators split.
-    """
+    """(type, name) of the diagnostic's resource; stack-level diagnostics have no URN and
+    read as "(stack)"."""
     if not urn:
         return "", "(stack)"
-    parts = urn.split("::", 3)
-    if len(parts) != 4:
-        return "", urn
-    return parts[2].rsplit("$", 1)[-1], parts[3]
+    return urn_type_and_name(urn)
 
 
 def located_message(stack: StackResult, diagnostic: Diagnostic) -> str:
@@ -138,6 +136,11 @@ def located_message(stack: StackResult, diagnostic: Diagnostic) -> str:
 
 def usd(amount: float) -> str:
     return f"${amount:,.2f}"
+
+
+def budget_usd(cost: CostSummary, *, none: str = "none") -> str:
+    """The budget in dollars, or `none` when the blueprint sets none."""
+    return usd(cost.budget_usd) if cost.budget_usd is not None else none
 
 
 def _violation_key(diagnostic: Diagnostic) -> tuple[int, str, str, str]:
