@@ -17,6 +17,7 @@ from blueprint.model import (
     DEFAULT_ALERTS,
     GPU_TAINT,
     AutoscalingGroup,
+    Blackout,
     Blueprint,
     Bucket,
     Budget,
@@ -24,6 +25,7 @@ from blueprint.model import (
     Cluster,
     Encryption,
     GpuPool,
+    Maintenance,
     Network,
     SystemPool,
     Taint,
@@ -181,6 +183,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
                 min_nodes=sys_pool.get("minNodes", 2),
                 max_nodes=sys_pool.get("maxNodes", 3),
             ),
+            maintenance=_maintenance(cluster.get("maintenance", {})),
         ),
         gpu_pools=tuple(_gpu_pool(p, cloud) for p in raw.get("gpuPools", ())),
         autoscaling_groups=tuple(_asg(g) for g in raw.get("autoscalingGroups", ())),
@@ -208,6 +211,16 @@ def _build(raw: dict[str, Any]) -> Blueprint:
             else DEFAULT_ALERTS,
             contacts=tuple(budget["contacts"]),
         ),
+    )
+
+
+def _maintenance(m: dict[str, Any]) -> Maintenance:
+    default = Maintenance()
+    return Maintenance(
+        day=m.get("day", default.day),
+        start_time_utc=m.get("startTimeUtc", default.start_time_utc),
+        duration_hours=m.get("durationHours", default.duration_hours),
+        blackouts=tuple(Blackout(name=b["name"], start=b["start"], end=b["end"]) for b in m.get("blackouts", ())),
     )
 
 

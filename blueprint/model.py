@@ -38,12 +38,37 @@ class SystemPool:
     max_nodes: int = 3
 
 
+Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Blackout:
+    """Dates (inclusive, UTC, ISO `YYYY-MM-DD`) on which the cloud must not upgrade anything."""
+
+    name: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Maintenance:
+    """When the cloud may upgrade the control plane and nodes: one weekly window, plus
+    blackouts. GKE maps it to a maintenance policy, AKS to its maintenance configurations;
+    EKS upgrades only when the blueprint's version changes."""
+
+    day: Weekday = "Saturday"
+    start_time_utc: str = "22:00"  # HH:MM
+    duration_hours: int = 12
+    blackouts: tuple[Blackout, ...] = ()
+
+
 @dataclass(frozen=True, kw_only=True)
 class Cluster:
     kubernetes_version: str = "1.33"
     private_endpoint: bool = True
     authorized_cidrs: tuple[str, ...] = ()
     system_pool: SystemPool
+    maintenance: Maintenance = Maintenance()
 
 
 @dataclass(frozen=True, kw_only=True)

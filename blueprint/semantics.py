@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from blueprint.catalog import CLOUDS, TIER_CLASSES, Catalog, Cloud, load_catalog, unavailable
@@ -51,11 +52,32 @@ def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> I
         yield from _buckets(raw, cloud, cat)
         yield from _cloud_limits(raw, cloud)
     yield from _network(raw)
+    yield from _maintenance(raw)
     yield from _workloads(raw)
     yield from _budget(raw)
 
 
 GCP_MAX_ROTATION_DAYS = 90  # Cloud KMS allows longer, but our policy (and CIS GCP 1.10) caps it
+
+
+def _maintenance(raw: dict[str, Any]) -> Iterator[Problem]:
+    cluster = raw.get("cluster")
+    maintenance = cluster.get("maintenance") if isinstance(cluster, dict) else None
+    if not isinstance(maintenance, dict):
+        return
+    for i, blackout in _items(maintenance, "blackouts"):
+        base: list[str | int] = ["cluster", "maintenance", "blackouts", i]
+        days: dict[str, date] = {}
+        for key in ("start", "end"):
+            value = blackout.get(key)
+            if not isinstance(value, str):
+                continue
+            try:
+                days[key] = date.fromisoformat(value)
+            except ValueError:
+                yield format_path([*base, key]), f"'{value}' is not a calendar date (YYYY-MM-DD)"
+        if "start" in days and "end" in days and days["end"] < days["start"]:
+            yield format_path([*base, "end"]), f"must be on or after start ({days['start'].isoformat()})"
 
 
 def _cloud_limits(raw: dict[str, Any], cloud: Cloud) -> Iterator[Problem]:
