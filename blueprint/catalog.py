@@ -1,11 +1,13 @@
 """Typed access to `data/catalog.yaml`: neutral GPU, instance, storage-class and region names
-mapped to each cloud. Everything that needs a cloud-specific name asks here."""
+mapped to each cloud. Everything that needs a cloud-specific name asks here. The Kubernetes
+support calendar (`data/kubernetes.yaml`) is read here too: `kubernetes_calendar()`."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any, Literal, cast
@@ -219,3 +221,100 @@ def unavailable(cloud: Cloud, machine: MachineType, region: str) -> str | None:
 def load_catalog() -> Catalog:
     text = resources.files("blueprint").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
     return parse_catalog(cast(dict[str, Any], load_trusted(text)))
+
+
+# Kubernetes versions: data/kubernetes.yaml, one calendar per managed service.
+KUBERNETES_SERVICE: dict[Cloud, str] = {"aws": "EKS", "gcp": "GKE", "azure": "AKS"}
+# The GKE release channel a stack's cluster enrolls in: the most tested versions in prod.
+GKE_CHANNELS: tuple[str, ...] = ("RAPID", "REGULAR", "STABLE")
+
+
+def gke_release_channel(environment: str) -> str:
+    """STABLE in prod, REGULAR elsewhere (components/gcp/platform.py enrolls the cluster so)."""
+    return "STABLE" if environment == "prod" else "REGULAR"
+
+
+def release_channel(cloud: Cloud, environment: str) -> str | None:
+    """The release channel whose versions a stack may pin: GKE's, None on EKS and AKS."""
+    return gke_release_channel(environment) if cloud == "gcp" else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class KubernetesVersion:
+    """One minor version on one cloud: creatable from `available`, in standard support until
+    the day before `end_of_standard_support`. `channels` (GKE only) are the release channels
+    the source saw offering it; None where the cloud has no channels."""
+
+    cloud: Cloud
+    version: str
+    available: date
+    end_of_standard_support: date
+    source: str  # URL
+    channels: frozenset[str] | None = None
+
+    def supported_on(self, day: date) -> bool:
+        return self.available <= day < self.end_of_standard_support
+
+    def offered_by(self, channel: str | None) -> bool:
+        return channel is None or self.channels is None or channel in self.channels
+
+    def days_left(self, day: date) -> int:
+        """Days from `day` until standard support ends (0 or less: already ended)."""
+        return (self.end_of_standard_support - day).days
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+@dataclass(frozen=True, kw_only=True)
+class KubernetesCalendar:
+    versions: dict[Cloud, dict[str, KubernetesVersion]]
+
+    def known(self, cloud: Cloud) -> list[str]:
+        """Every version the calendar records for `cloud`, oldest first."""
+        return sorted(self.versions[cloud], key=_version_key)
+
+    def entry(self, cloud: Cloud, version: str) -> KubernetesVersion | None:
+        return self.versions[cloud].get(version)
+
+    def supported(self, cloud: Cloud, day: date, channel: str | None = None) -> list[str]:
+        """The versions in standard support on `day` (and offered by GKE `channel`), oldest first."""
+        return [
+            v for v in self.known(cloud) if (e := self.versions[cloud][v]).supported_on(day) and e.offered_by(channel)
+        ]
+
+    def newest_supported(self, cloud: Cloud, day: date, channel: str | None = None) -> str | None:
+        supported = self.supported(cloud, day, channel)
+        return supported[-1] if supported else None
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def parse_kubernetes_calendar(raw: dict[str, Any]) -> KubernetesCalendar:
+    sources = raw["sources"]
+    versions: dict[Cloud, dict[str, KubernetesVersion]] = {}
+    for cloud in CLOUDS:
+        spec = raw[cloud]
+        url = str(sources[spec["source"]]["url"])
+        versions[cloud] = {
+            str(v): KubernetesVersion(
+                cloud=cloud,
+                version=str(v),
+                available=_day(e["available"]),
+                end_of_standard_support=_day(e["endOfStandardSupport"]),
+                source=url,
+                channels=frozenset(str(c) for c in e["channels"]) if "channels" in e else None,
+            )
+            for v, e in spec["versions"].items()
+        }
+    return KubernetesCalendar(versions=versions)
+
+
+@cache
+def kubernetes_calendar() -> KubernetesCalendar:
+    """The sourced support calendar of `data/kubernetes.yaml`."""
+    text = resources.files("blueprint").joinpath("data/kubernetes.yaml").read_text(encoding="utf-8")
+    return parse_kubernetes_calendar(cast(dict[str, Any], load_trusted(text)))

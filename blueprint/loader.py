@@ -11,7 +11,8 @@ from typing import Any, cast
 
 import yaml
 
-from blueprint.catalog import Cloud, load_catalog
+from blueprint.catalog import Cloud, kubernetes_calendar, load_catalog, release_channel
+from blueprint.clock import today
 from blueprint.errors import BlueprintError, format_path
 from blueprint.model import (
     DEFAULT_ALERTS,
@@ -175,7 +176,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
             existing_subnet_ids=tuple(net.get("existingSubnetIds", ())),
         ),
         cluster=Cluster(
-            kubernetes_version=cluster.get("kubernetesVersion", "1.33"),
+            kubernetes_version=cluster.get("kubernetesVersion") or default_kubernetes_version(cloud, env),
             private_endpoint=cluster.get("privateEndpoint", True),
             authorized_cidrs=tuple(cluster.get("authorizedCidrs", ())),
             system_pool=SystemPool(
@@ -212,6 +213,16 @@ def _build(raw: dict[str, Any]) -> Blueprint:
             contacts=tuple(budget["contacts"]),
         ),
     )
+
+
+def default_kubernetes_version(cloud: Cloud, environment: str) -> str:
+    """The newest version in the cloud's standard support today (on GKE: offered by the
+    stack's release channel), from the catalog's calendar. Validation has already reported a
+    calendar with none, so this only fails if the day changed in between."""
+    version = kubernetes_calendar().newest_supported(cloud, today(), release_channel(cloud, environment))
+    if version is None:
+        raise BlueprintError([f"$.cluster.kubernetesVersion: no {cloud} version in standard support today"])
+    return version
 
 
 def _maintenance(m: dict[str, Any]) -> Maintenance:

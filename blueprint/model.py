@@ -64,7 +64,9 @@ class Maintenance:
 
 @dataclass(frozen=True, kw_only=True)
 class Cluster:
-    kubernetes_version: str = "1.33"
+    # No fixed default: a version leaves support on a date. The loader fills in the newest one
+    # in standard support on the day (blueprint.catalog.kubernetes_calendar).
+    kubernetes_version: str
     private_endpoint: bool = True
     authorized_cidrs: tuple[str, ...] = ()
     system_pool: SystemPool

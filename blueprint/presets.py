@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from blueprint.catalog import Cloud, load_catalog, unavailable
+from blueprint.catalog import KUBERNETES_SERVICE, Cloud, kubernetes_calendar, load_catalog, release_channel, unavailable
+from blueprint.clock import today
 from blueprint.errors import BlueprintError
 
 Preset = Literal["training", "inference", "dev"]
@@ -35,6 +36,22 @@ def _offered(cloud: Cloud, region: str, choices: tuple[tuple[str, int], ...]) ->
         if machine is not None and unavailable(cloud, machine, region) is None:
             return accel, count
     return None
+
+
+def _newest_version(cloud: Cloud, environment: str) -> str:
+    """The newest Kubernetes version in standard support today (on GKE: in the environment's
+    release channel), written out so the stack pins it and upgrades stay explicit."""
+    channel = release_channel(cloud, environment)
+    version = kubernetes_calendar().newest_supported(cloud, today(), channel)
+    if version is None:
+        where = f"the {channel} channel of {KUBERNETES_SERVICE[cloud]}" if channel else KUBERNETES_SERVICE[cloud]
+        raise BlueprintError(
+            [
+                f"blueprint/data/kubernetes.yaml: no version of {where} is in standard support on "
+                f"{today().isoformat()}; update the calendar"
+            ]
+        )
+    return version
 
 
 def _first_offered(cloud: Cloud, region: str, choices: tuple[tuple[str, int], ...]) -> tuple[str, int]:
@@ -95,7 +112,7 @@ def build_preset(
         "costCenter": cost_center,
         "dataClassification": "confidential" if prod else "internal",
         **_ACCOUNT_PLACEHOLDERS[cloud],
-        "cluster": {"privateEndpoint": True},
+        "cluster": {"kubernetesVersion": _newest_version(cloud, environment), "privateEndpoint": True},
         "gpuPools": _gpu_pools(preset, cloud, region, prod),
         "buckets": _buckets(preset),
         "workloads": _workloads(preset),

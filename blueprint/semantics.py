@@ -11,7 +11,18 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from blueprint.catalog import CLOUDS, TIER_CLASSES, Catalog, Cloud, load_catalog, unavailable
+from blueprint.catalog import (
+    CLOUDS,
+    KUBERNETES_SERVICE,
+    TIER_CLASSES,
+    Catalog,
+    Cloud,
+    kubernetes_calendar,
+    load_catalog,
+    release_channel,
+    unavailable,
+)
+from blueprint.clock import ClockError, today
 from blueprint.errors import format_path
 
 Problem = tuple[str, str]
@@ -51,10 +62,66 @@ def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> I
         yield from _autoscaling_groups(raw, cloud, cat)
         yield from _buckets(raw, cloud, cat)
         yield from _cloud_limits(raw, cloud)
+        yield from _kubernetes_version(raw, cloud)
     yield from _network(raw)
     yield from _maintenance(raw)
     yield from _workloads(raw)
     yield from _budget(raw)
+
+
+def _kubernetes_version(raw: dict[str, Any], cloud: Cloud) -> Iterator[Problem]:
+    """The pinned version (or, when omitted, the default the loader picks) is in the cloud's
+    standard support on the day the check runs, per the catalog's calendar; on GKE it is also
+    offered by the stack's release channel (STABLE in prod, REGULAR elsewhere)."""
+    cluster = raw.get("cluster", {})
+    if not isinstance(cluster, dict):
+        return
+    version = cluster.get("kubernetesVersion")
+    if version is not None and not isinstance(version, str):
+        return  # the schema reports the type
+    where = format_path(["cluster", "kubernetesVersion"])
+    try:
+        day = today()
+    except ClockError as err:
+        yield where, f"cannot check standard support: {err}"
+        return
+    env = raw.get("environment")
+    channel = release_channel(cloud, env if isinstance(env, str) else "")
+    message = version_problem(cloud, version, day, channel)
+    if message:
+        yield where, message
+
+
+def version_problem(cloud: Cloud, version: str | None, day: date, channel: str | None) -> str | None:
+    """Why `version` (None: the default) cannot be pinned on `cloud` on `day`, or None."""
+    calendar = kubernetes_calendar()
+    service = KUBERNETES_SERVICE[cloud]
+    offered = f"{service} {channel} channel" if channel else service
+    supported = calendar.supported(cloud, day, channel)
+    choices = f"supported today: {', '.join(supported)}" if supported else f"none is, on {day.isoformat()}"
+    if version is None:
+        if supported:
+            return None
+        return (
+            f"no default: the catalog's calendar (blueprint/data/kubernetes.yaml) has no {offered} version "
+            f"in standard support on {day.isoformat()}; update it or pin a version"
+        )
+    entry = calendar.entry(cloud, version)
+    if entry is None:
+        return (
+            f"{version} is not in the catalog's {service} calendar (known: {', '.join(calendar.known(cloud))}; "
+            f"{choices}); pick a supported one"
+        )
+    if day >= entry.end_of_standard_support:
+        reason = f"left {service} standard support on {entry.end_of_standard_support.isoformat()}"
+    elif day < entry.available:
+        reason = f"is not available on {service} before {entry.available.isoformat()}"
+    elif not entry.offered_by(channel):
+        reason = f"is not offered by the {offered}"
+    else:
+        return None
+    pick = "pick one of those" if len(supported) > 1 else "pick that one" if supported else "update the calendar"
+    return f"{version} {reason} ({choices}); {pick}"
 
 
 GCP_MAX_ROTATION_DAYS = 90  # Cloud KMS allows longer, but our policy (and CIS GCP 1.10) caps it

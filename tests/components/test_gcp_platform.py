@@ -297,7 +297,7 @@ def test_system_pool_bounds_follow_the_blueprint(
 # -- cluster -----------------------------------------------------------------------------
 @pytest.mark.parametrize("stack", GCP_STACKS)
 def test_cluster_is_private_with_workload_identity_shielded_and_cmek_secrets(
-    gcp_graphs: dict[str, ResourceGraph], stack: str
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
 ) -> None:
     graph = gcp_graphs[stack]
     gke = of_type(graph, "gcp:container/cluster:Cluster")[0]
@@ -325,7 +325,7 @@ def test_cluster_is_private_with_workload_identity_shielded_and_cmek_secrets(
     assert i["loggingConfig"] == {"enableComponents": ["SYSTEM_COMPONENTS", "WORKLOADS"]}
     assert i["monitoringConfig"]["enableComponents"] == ["SYSTEM_COMPONENTS"]
     assert i["costManagementConfig"] == {"enabled": True}
-    assert i["minMasterVersion"] == "1.33"
+    assert i["minMasterVersion"] == gcp_blueprints[stack].cluster.kubernetes_version
     assert gke.outputs["endpoint"] == "172.16.0.2"  # the private endpoint
     # The GKE agent may use the key before etcd encryption is turned on.
     grants = {g.inputs["member"]: g.urn for g in of_type(graph, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")}

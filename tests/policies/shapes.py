@@ -308,7 +308,7 @@ def aws_cluster() -> Resource:
         "aws:eks/cluster:Cluster",
         "cluster-eks",
         {
-            "version": "1.33",
+            "version": "1.36",
             "tags": TAGS,
             "vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
             "roleArn": "arn:aws:iam::123456789012:role/cluster-role-2e930f1",

@@ -265,7 +265,7 @@ def _managed_cluster(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     extra: State = {
         "fqdn": f"{host}.hcp.{m.region}.azmk8s.io",
         "azurePortalFQDN": f"{host}.portal.hcp.{m.region}.azmk8s.io",
-        "currentKubernetesVersion": f"{s.get('kubernetesVersion', '1.33')}.2",
+        "currentKubernetesVersion": f"{s.get('kubernetesVersion', '1.35')}.2",
         "powerState": {"code": "Running"},
         "maxAgentPools": 100,
         "resourceUID": hex_id(m.stack, rid, "uid", n=24),

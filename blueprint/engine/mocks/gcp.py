@@ -156,7 +156,7 @@ def _cluster(m: MockContext, s: State, auto: str) -> tuple[str, State]:
         "endpoint": private_ip if private.get("enablePrivateEndpoint") else public_ip,
         "masterAuth": auth,
         "privateClusterConfig": private,
-        "masterVersion": f"{s.get('minMasterVersion') or '1.33'}.5-gke.1080000",
+        "masterVersion": f"{s.get('minMasterVersion') or '1.35'}.7-gke.1222000",
         "labelFingerprint": hex_id(auto, "labels", n=8),
         "servicesIpv4Cidr": "10.0.64.0/19",
         "operation": None,
@@ -182,7 +182,7 @@ def _node_pool(m: MockContext, s: State, auto: str) -> tuple[str, State]:
             f"{API}/projects/{_project(m, s)}/zones/{z}/instanceGroups/{group}" for z in zones
         ],
         "nodeLocations": zones,
-        "version": "1.33.5-gke.1080000",
+        "version": "1.35.7-gke.1222000",  # a GKE Regular default of 2026-08
     }
 
 

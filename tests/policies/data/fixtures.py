@@ -137,7 +137,7 @@ def aws_eks_cluster() -> Resource:
         "cluster-eks",
         {
             "name": "ml-platform-aws-prod",
-            "version": "1.33",
+            "version": "1.36",
             "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
             "vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
             "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": AWS_KEY}},

@@ -165,7 +165,7 @@ def eks_cluster() -> Resource:
         "aws:eks/cluster:Cluster",
         "cluster-eks",
         {
-            "version": "1.33",
+            "version": "1.36",
             "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
             "vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True, "subnetIds": list(SUBNET_IDS)},
             "roleArn": "arn:aws:iam::123456789012:role/cluster-role-dc1622d",
