@@ -141,4 +141,3 @@ def test_no_pinned_version_is_not_applicable() -> None:
 )
 def test_minor_of(given: str, minor: str | None) -> None:
     assert minor_of(given) == minor
-
