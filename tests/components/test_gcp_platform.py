@@ -946,8 +946,15 @@ def test_every_api_is_enabled_kept_on_destroy_and_every_resource_waits_for_its_o
         if api != "cloudresourcemanager.googleapis.com":  # Resource Manager is enabled first
             assert services["cloudresourcemanager.googleapis.com"].urn in svc.dependencies, api
     cluster = of_type(graph, "gcp:container/cluster:Cluster")[0]
-    assert {services[a].urn for a in ("container.googleapis.com", "compute.googleapis.com",
-                                      "logging.googleapis.com", "monitoring.googleapis.com")} <= set(cluster.dependencies)
+    assert {
+        services[a].urn
+        for a in (
+            "container.googleapis.com",
+            "compute.googleapis.com",
+            "logging.googleapis.com",
+            "monitoring.googleapis.com",
+        )
+    } <= set(cluster.dependencies)
     for pool in of_type(graph, NODE_POOL):
         assert services["artifactregistry.googleapis.com"].urn in pool.dependencies, pool.name
     for bucket in of_type(graph, BUCKET):
@@ -1022,7 +1029,9 @@ def test_on_demand_gpu_vm_groups_terminate_on_host_maintenance_and_cpu_groups_mi
     }
     mig = of_type(variant_graphs["gcp-gpu-group"], "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")
     assert mig[0].inputs["distributionPolicyTargetShape"] == "BALANCED"
-    assert is_spot(_group("n2-standard-8")) and has_gpus(_group("g2-standard-8")) and not has_gpus(_group("n2-standard-8"))
+    assert (
+        is_spot(_group("n2-standard-8")) and has_gpus(_group("g2-standard-8")) and not has_gpus(_group("n2-standard-8"))
+    )
 
 
 def test_the_prod_serve_pool_starts_with_one_node_per_l4_zone(gcp_graphs: dict[str, ResourceGraph]) -> None:
