@@ -20,6 +20,10 @@ def render_stack(blueprint: dict[str, Any], *, schema_ref: str) -> str:
     config: dict[str, Any] = {PROVIDER_REGION_KEY[cloud]: blueprint["region"]}
     if cloud == "gcp":
         config["gcp:project"] = blueprint["gcp"]["project"]
+        # With `gcloud auth application-default login` (user credentials) some Google APIs
+        # refuse calls that name no quota project: bill them to the stack's own project.
+        config["gcp:userProjectOverride"] = True
+        config["gcp:billingProject"] = blueprint["gcp"]["project"]
     if cloud == "azure":
         config["azure-native:subscriptionId"] = blueprint["azure"]["subscriptionId"]
     config[CONFIG_KEY] = blueprint

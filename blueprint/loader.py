@@ -168,6 +168,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
         aws_cluster_admins=tuple(raw.get("aws", {}).get("clusterAdmins", ())),
         gcp_project=raw.get("gcp", {}).get("project"),
         gcp_billing_account=raw.get("gcp", {}).get("billingAccount"),
+        gcp_usage_logs=raw.get("gcp", {}).get("usageLogs", False),
         azure_subscription_id=raw.get("azure", {}).get("subscriptionId"),
         azure_resource_group=raw.get("azure", {}).get("resourceGroup"),
         network=Network(

@@ -172,6 +172,7 @@ class Blueprint:
     aws_cluster_admins: tuple[str, ...] = ()
     gcp_project: str | None = None
     gcp_billing_account: str | None = None
+    gcp_usage_logs: bool = False  # GCS usage logs (a google.com group grant) besides Data Access audit logs
     azure_subscription_id: str | None = None
     azure_resource_group: str | None = None
     network: Network = field(default_factory=Network)

@@ -63,6 +63,7 @@ def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> I
         yield from _buckets(raw, cloud, cat)
         yield from _cloud_limits(raw, cloud)
         yield from _kubernetes_version(raw, cloud)
+        yield from _gke_maintenance(raw, cloud)
     yield from _network(raw)
     yield from _maintenance(raw)
     yield from _workloads(raw)
@@ -145,6 +146,51 @@ def _maintenance(raw: dict[str, Any]) -> Iterator[Problem]:
                 yield format_path([*base, key]), f"'{value}' is not a calendar date (YYYY-MM-DD)"
         if "start" in days and "end" in days and days["end"] < days["start"]:
             yield format_path([*base, "end"]), f"must be on or after start ({days['start'].isoformat()})"
+
+
+# GKE maintenance policy limits (the API refuses a policy outside them):
+# - "You must allow at least 48 hours of maintenance availability in a 32-day rolling window.
+#   Only contiguous availability windows of at least four hours are considered."
+#   https://cloud.google.com/kubernetes-engine/docs/how-to/maintenance-windows-and-exclusions
+#   A weekly window recurs at least 4 times in any 32 days, so it must last >= 12 hours.
+# - At most 20 exclusions per cluster (the provider's maintenance_exclusion docs, after
+#   https://github.com/hashicorp/terraform-provider-google/issues/15279).
+# - Blackouts become NO_UPGRADES exclusions, which may last at most 30 days (the
+#   "No upgrades" scope on the concepts page, maintenance-windows-and-exclusions#exclusions;
+#   not retrievable through this project's search tool on 2026-12-03: re-check there).
+GKE_MIN_WEEKLY_WINDOW_HOURS = 12
+GKE_MAX_EXCLUSIONS = 20
+GKE_MAX_NO_UPGRADES_DAYS = 30
+
+
+def _gke_maintenance(raw: dict[str, Any], cloud: Cloud) -> Iterator[Problem]:
+    cluster = raw.get("cluster")
+    maintenance = cluster.get("maintenance") if isinstance(cluster, dict) else None
+    if cloud != "gcp" or not isinstance(maintenance, dict):
+        return
+    base: list[str | int] = ["cluster", "maintenance"]
+    hours = _int(maintenance.get("durationHours"))
+    if hours is not None and 4 <= hours < GKE_MIN_WEEKLY_WINDOW_HOURS:
+        yield (
+            format_path([*base, "durationHours"]),
+            f"must be >= {GKE_MIN_WEEKLY_WINDOW_HOURS} on gcp: GKE needs 48 hours of maintenance windows "
+            f"in any 32 days, and a weekly window recurs 4 times (got {hours})",
+        )
+    blackouts = maintenance.get("blackouts")
+    if isinstance(blackouts, list) and len(blackouts) > GKE_MAX_EXCLUSIONS:
+        yield format_path([*base, "blackouts"]), f"at most {GKE_MAX_EXCLUSIONS} on gcp (got {len(blackouts)})"
+    for i, blackout in _items(maintenance, "blackouts"):
+        try:
+            start, end = date.fromisoformat(blackout["start"]), date.fromisoformat(blackout["end"])
+        except (KeyError, TypeError, ValueError):
+            continue  # reported by the schema or by _maintenance
+        days = (end - start).days + 1
+        if days > GKE_MAX_NO_UPGRADES_DAYS:
+            yield (
+                format_path([*base, "blackouts", i, "end"]),
+                f"a blackout may last at most {GKE_MAX_NO_UPGRADES_DAYS} days on gcp (a GKE no-upgrades "
+                f"exclusion); this one lasts {days}: split it or shorten it",
+            )
 
 
 def _cloud_limits(raw: dict[str, Any], cloud: Cloud) -> Iterator[Problem]:

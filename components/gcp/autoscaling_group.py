@@ -2,8 +2,10 @@
 (no external IP, shielded VM, boot disk encrypted with the platform key, spot where the
 blueprint says spot, OS Login instead of SSH keys, a dedicated service account that may only
 write logs and metrics), a regional managed instance group spreading VMs over the region's
-zones wherever capacity is (for machine types that come with GPUs, a2-/a3-/g2-, only the zones
-carrying those GPUs: the catalog's `gcpGpuZones`), and a regional autoscaler on CPU.
+zones where capacity is (target shape BALANCED, which autoscaling requires; for machine types
+that come with GPUs, a2-/a3-/g2-, only the zones carrying those GPUs: the catalog's
+`gcpGpuZones`), and a regional autoscaler on CPU. On-demand VMs live-migrate on host
+maintenance, except those with GPUs, which cannot: they stop and restart (TERMINATE).
 
 With `egress: web` (the default), three egress firewall rules that target the group's
 service account only (GKE nodes are untouched): allow TCP 80 and 443 anywhere and anything to the
@@ -34,6 +36,7 @@ VM_ROLES = ("roles/logging.logWriter", "roles/monitoring.metricWriter")
 ANYWHERE = "0.0.0.0/0"
 ALLOW_PRIORITY = 1000  # GCP's default priority
 DENY_PRIORITY = 65000  # below our allows, above the implied allow-all egress (65535)
+AUTOSCALED_SHAPE = "BALANCED"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +51,7 @@ class AutoscalingGroupArgs:
     account_id: str
     stack: str  # in the firewall rule names: rules are project-wide
     source_image: str = DEBIAN_12
-    depends_on: Sequence[pulumi.Resource] = ()  # the Compute agent's key grant
+    depends_on: Sequence[pulumi.Resource] = ()  # the Compute agent's key grant, the Compute and IAM APIs
 
 
 def is_spot(g: GroupSpec) -> bool:
@@ -129,7 +132,13 @@ def network_project(network: str) -> str | None:
     return parts[parts.index("projects") + 1] if "projects" in parts[:-1] else None
 
 
-def scheduling(spot: bool) -> gcp.compute.InstanceTemplateSchedulingArgs:
+def has_gpus(g: GroupSpec) -> bool:
+    """Whether the group's machine types come with GPUs (a2-, a3-, g2-...)."""
+    cat = load_catalog()
+    return any(cat.gcp_machine_gpus(t) is not None for t in g.instance_types)
+
+
+def scheduling(spot: bool, gpus: bool = False) -> gcp.compute.InstanceTemplateSchedulingArgs:
     if spot:  # preempted VMs are deleted and the group re-creates them where capacity is
         return gcp.compute.InstanceTemplateSchedulingArgs(
             provisioning_model="SPOT",
@@ -138,8 +147,13 @@ def scheduling(spot: bool) -> gcp.compute.InstanceTemplateSchedulingArgs:
             on_host_maintenance="TERMINATE",
             instance_termination_action="DELETE",
         )
+    # VMs with GPUs cannot live-migrate: Compute Engine only accepts TERMINATE for them
+    # (https://cloud.google.com/compute/docs/instances/setting-vm-host-options, Limitations);
+    # automatic restart brings them back after the host event.
     return gcp.compute.InstanceTemplateSchedulingArgs(
-        provisioning_model="STANDARD", automatic_restart=True, on_host_maintenance="MIGRATE"
+        provisioning_model="STANDARD",
+        automatic_restart=True,
+        on_host_maintenance="TERMINATE" if gpus else "MIGRATE",
     )
 
 
@@ -152,7 +166,8 @@ class AutoscalingGroup(pulumi.ComponentResource):
         spot = is_spot(g)
         zones = gpu_zones(g, args.region)
         super().__init__("mlplat:gcp:AutoscalingGroup", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        waits = list(args.depends_on)
+        child = pulumi.ResourceOptions(parent=self, depends_on=waits)
         self.account = gcp.serviceaccount.Account(
             f"{name}-sa",
             gcp.serviceaccount.AccountArgs(
@@ -162,7 +177,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        project_roles(self, name, args.project, self.account.email, VM_ROLES)
+        project_roles(self, name, args.project, self.account.email, VM_ROLES, depends_on=waits)
         template = gcp.compute.InstanceTemplate(
             f"{name}-template",
             gcp.compute.InstanceTemplateArgs(
@@ -183,7 +198,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
                 # No access_configs: the VMs get no external IP; egress goes through Cloud NAT.
                 network_interfaces=[gcp.compute.InstanceTemplateNetworkInterfaceArgs(subnetwork=args.subnetwork_id)],
                 can_ip_forward=False,
-                scheduling=scheduling(spot),
+                scheduling=scheduling(spot, has_gpus(g)),
                 shielded_instance_config=gcp.compute.InstanceTemplateShieldedInstanceConfigArgs(
                     enable_secure_boot=True, enable_vtpm=True, enable_integrity_monitoring=True
                 ),
@@ -192,7 +207,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
                 ),
                 metadata={"enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE"},
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+            opts=child,
         )
         flexibility = (
             gcp.compute.RegionInstanceGroupManagerInstanceFlexibilityPolicyArgs(
@@ -214,8 +229,10 @@ class AutoscalingGroup(pulumi.ComponentResource):
                 versions=[
                     gcp.compute.RegionInstanceGroupManagerVersionArgs(instance_template=template.self_link_unique)
                 ],
-                # ANY: wherever spot capacity is (batch); BALANCED: spread, for on-demand groups.
-                distribution_policy_target_shape="ANY" if spot else "BALANCED",
+                # An autoscaled regional group must be EVEN or BALANCED
+                # (https://cloud.google.com/compute/docs/instance-groups/regional-mig-set-target-distribution-shape,
+                # Limitations); BALANCED still prefers zones with capacity, spot or not.
+                distribution_policy_target_shape=AUTOSCALED_SHAPE,
                 distribution_policy_zones=zones,
                 instance_flexibility_policy=flexibility,
                 update_policy=gcp.compute.RegionInstanceGroupManagerUpdatePolicyArgs(
@@ -226,7 +243,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
                 wait_for_instances=False,
             ),
             # The autoscaler owns the size.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["targetSize"]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=waits, ignore_changes=["targetSize"]),
         )
         gcp.compute.RegionAutoscaler(
             f"{name}-autoscaler",
@@ -268,6 +285,6 @@ class AutoscalingGroup(pulumi.ComponentResource):
                         else [gcp.compute.FirewallDenyArgs(protocol=rule.protocol, ports=ports)],
                     ),
                     # A fixed name: a replaced rule must be deleted before its successor is created.
-                    opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=waits, delete_before_replace=True),
                 )
         self.register_outputs({"name": self.group_manager.name})

@@ -1,16 +1,27 @@
-"""Cloud Billing budget: a monthly budget on the blueprint's billing account, filtered to the
-project and to this stack's `ml-platform-stack` label (dev and prod may share a project),
-threshold rules at each blueprint threshold on current or forecasted spend, emailed to the
-blueprint contacts through Cloud Monitoring email channels (billing admins are notified
-too). The amount is in USD: the billing account's currency must be USD.
+"""Cloud Billing budgets on the blueprint's billing account, both of the blueprint's monthly
+amount, with threshold rules at each blueprint threshold on current or forecasted spend,
+emailed to the blueprint contacts through Cloud Monitoring email channels (billing admins are
+notified too). The amount is in USD: the billing account's currency must be USD.
 
-Costs count when the resource carries the label: GKE nodes and disks inherit the cluster's
-labels, buckets, keys and VM templates carry them; enable GKE cost allocation (done by the
-Cluster) so in-cluster costs are attributed too."""
+- `<name>-monthly`: the project's costs that carry this stack's `ml-platform-stack` label (dev
+  and prod may share a project). GKE nodes and disks inherit the cluster's labels; buckets,
+  keys and VM templates carry them; GKE cost allocation (on in the Cluster) attributes
+  in-cluster costs.
+- `<name>-project`: the whole project, labelled or not: Cloud Logging, Cloud NAT, network
+  egress and anything else that takes no label is only caught here.
+
+The Budget API refuses end-user credentials (`gcloud auth application-default login`) unless
+the call names a quota project: the budgets go through a provider of their own with
+`user_project_override` and `billing_project` set to the stack's project, whose Billing Budget
+API the platform enables (https://cloud.google.com/docs/authentication/troubleshoot-adc#user-creds-client-based,
+https://github.com/hashicorp/terraform-provider-google/issues/7948). The deployer needs
+`billing.budgets.create` on the billing account (Billing Account Costs Manager,
+`roles/billing.costsManager`, or Billing Account Administrator)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -24,8 +35,11 @@ from components.common.tagging import STACK_TAG, gcp_labels
 class BudgetArgs:
     budget: BudgetSpec
     billing_account: str
-    project_number: str
+    project: str  # the quota (billing) project for the Budget API calls
+    project_number: pulumi.Input[str]
     stack: str
+    channel_depends_on: Sequence[pulumi.Resource] = ()  # the Cloud Monitoring API
+    budget_depends_on: Sequence[pulumi.Resource] = ()  # the Billing Budget API
 
 
 def amount(usd: float) -> gcp.billing.BudgetAmountSpecifiedAmountArgs:
@@ -36,10 +50,12 @@ def amount(usd: float) -> gcp.billing.BudgetAmountSpecifiedAmountArgs:
 
 
 class Budget(pulumi.ComponentResource):
+    provider: gcp.Provider
+    budgets: list[gcp.billing.Budget]
+
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:gcp:Budget", name, None, opts)
         spec = args.budget
-        child = pulumi.ResourceOptions(parent=self)
         channels = [
             gcp.monitoring.NotificationChannel(
                 f"{name}-email-{hashlib.sha256(email.encode()).hexdigest()[:8]}",  # stable when reordered
@@ -48,34 +64,49 @@ class Budget(pulumi.ComponentResource):
                     display_name=f"ML platform budget {args.stack}: {email}",
                     labels={"email_address": email},
                 ),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.channel_depends_on)),
             )
             for email in spec.contacts
         ]
-        budget = gcp.billing.Budget(
-            f"{name}-monthly",
-            gcp.billing.BudgetArgs(
-                billing_account=args.billing_account,
-                display_name=f"ML platform {args.stack}"[:60],
-                amount=gcp.billing.BudgetAmountArgs(specified_amount=amount(spec.monthly_limit_usd)),
-                budget_filter=gcp.billing.BudgetBudgetFilterArgs(
-                    projects=[f"projects/{args.project_number}"],
-                    labels=gcp_labels({STACK_TAG: args.stack}),
-                    calendar_period="MONTH",
-                    credit_types_treatment="INCLUDE_ALL_CREDITS",
-                ),
-                threshold_rules=[
-                    gcp.billing.BudgetThresholdRuleArgs(
-                        threshold_percent=alert.threshold_percent / 100,  # 1.0-based: 0.8 is 80%
-                        spend_basis="CURRENT_SPEND" if alert.type == "actual" else "FORECASTED_SPEND",
-                    )
-                    for alert in spec.alerts
-                ],
-                all_updates_rule=gcp.billing.BudgetAllUpdatesRuleArgs(
-                    monitoring_notification_channels=[c.id for c in channels],
-                    disable_default_iam_recipients=False,
-                ),
-            ),
-            opts=child,
+        self.provider = gcp.Provider(
+            f"{name}-billing",
+            gcp.ProviderArgs(project=args.project, billing_project=args.project, user_project_override=True),
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"name": budget.name})
+        project = pulumi.Output.concat("projects/", args.project_number)
+        scopes = {
+            "monthly": (f"ML platform {args.stack}", gcp_labels({STACK_TAG: args.stack})),
+            "project": (f"ML platform {args.stack} (project)", None),
+        }
+        self.budgets = [
+            gcp.billing.Budget(
+                f"{name}-{scope}",
+                gcp.billing.BudgetArgs(
+                    billing_account=args.billing_account,
+                    display_name=display_name[:60],
+                    amount=gcp.billing.BudgetAmountArgs(specified_amount=amount(spec.monthly_limit_usd)),
+                    budget_filter=gcp.billing.BudgetBudgetFilterArgs(
+                        projects=[project],
+                        labels=labels,
+                        calendar_period="MONTH",
+                        credit_types_treatment="INCLUDE_ALL_CREDITS",
+                    ),
+                    threshold_rules=[
+                        gcp.billing.BudgetThresholdRuleArgs(
+                            threshold_percent=alert.threshold_percent / 100,  # 1.0-based: 0.8 is 80%
+                            spend_basis="CURRENT_SPEND" if alert.type == "actual" else "FORECASTED_SPEND",
+                        )
+                        for alert in spec.alerts
+                    ],
+                    all_updates_rule=gcp.billing.BudgetAllUpdatesRuleArgs(
+                        monitoring_notification_channels=[c.id for c in channels],
+                        disable_default_iam_recipients=False,
+                    ),
+                ),
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=self.provider, depends_on=list(args.budget_depends_on)
+                ),
+            )
+            for scope, (display_name, labels) in scopes.items()
+        ]
+        self.register_outputs({"names": [b.name for b in self.budgets]})

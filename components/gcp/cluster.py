@@ -6,7 +6,9 @@ Workload Identity; shielded nodes; etcd secrets encrypted with the platform key;
 V2 (eBPF datapath with built-in network policy); a release channel with the Kubernetes
 version pinned as the minimum; system and workload logs and system metrics; GKE cost
 allocation and the utilisation-optimising autoscaler profile; deletion protection in prod;
-and a small on-demand system node pool."""
+a maintenance policy (the blueprint's weekly UTC window, its blackouts as no-upgrade
+exclusions, so release-channel upgrades do not evict a multi-day training run); and a small
+on-demand system node pool."""
 
 from __future__ import annotations
 
@@ -14,12 +16,27 @@ import ipaddress
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import pulumi
 import pulumi_gcp as gcp
 
+from blueprint.model import Maintenance
 from components.gcp.node_config import CLOUD_PLATFORM_SCOPE, initial_nodes_per_zone, secure_node_config
 
+RRULE_DAYS = {
+    "Monday": "MO",
+    "Tuesday": "TU",
+    "Wednesday": "WE",
+    "Thursday": "TH",
+    "Friday": "FR",
+    "Saturday": "SA",
+    "Sunday": "SU",
+}
+# The recurring window's first occurrence: a fixed date keeps the plan stable (GKE only takes
+# the time of day and the length from it; the RRULE picks the weekday).
+WINDOW_ANCHOR = date(2026, 1, 5)  # a Monday
+DEFAULT_MAINTENANCE = Maintenance()
 MASTER_CIDR = "172.16.0.0/28"  # the control plane's peering range: outside any blueprint network
 SYSTEM_DISK_GIB = 50
 
@@ -44,8 +61,9 @@ class ClusterArgs:
     system_max_nodes: int
     release_channel: str  # STABLE in prod, REGULAR elsewhere
     deletion_protection: bool
+    maintenance: Maintenance = DEFAULT_MAINTENANCE
     master_cidr: str = MASTER_CIDR
-    depends_on: Sequence[pulumi.Resource] = ()  # the GKE and Compute agents' key grants
+    depends_on: Sequence[pulumi.Resource] = ()  # the GKE and Compute agents' key grants, the APIs
 
 
 class Cluster(pulumi.ComponentResource):
@@ -142,6 +160,7 @@ class Cluster(pulumi.ComponentResource):
                 cluster_autoscaling=gcp.container.ClusterClusterAutoscalingArgs(
                     autoscaling_profile="OPTIMIZE_UTILIZATION"  # scale idle nodes down sooner
                 ),
+                maintenance_policy=maintenance_policy(args.maintenance),
                 deletion_protection=args.deletion_protection,
             ),
             # The default pool's config only matters at creation; it is gone afterwards.
@@ -170,7 +189,9 @@ class Cluster(pulumi.ComponentResource):
                     labels={"mlplat/pool": "system"},
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["initialNodeCount"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=list(args.depends_on), ignore_changes=["initialNodeCount"]
+            ),
         )
         self.ready = [system]
         self.cluster_id = self.cluster.id
@@ -183,6 +204,38 @@ class Cluster(pulumi.ComponentResource):
             )
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "kubeconfig": self.kubeconfig})
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def maintenance_policy(m: Maintenance) -> gcp.container.ClusterMaintenancePolicyArgs:
+    """The blueprint's weekly window as a recurring window (UTC), and each blackout as a
+    NO_UPGRADES exclusion from 00:00 UTC on its first day to 00:00 UTC after its last.
+    https://cloud.google.com/kubernetes-engine/docs/concepts/maintenance-windows-and-exclusions"""
+    first = WINDOW_ANCHOR + timedelta(days=list(RRULE_DAYS).index(m.day))
+    hour, minute = (int(part) for part in m.start_time_utc.split(":"))
+    start = datetime(first.year, first.month, first.day, hour, minute)
+    return gcp.container.ClusterMaintenancePolicyArgs(
+        recurring_window=gcp.container.ClusterMaintenancePolicyRecurringWindowArgs(
+            start_time=_utc(start),
+            end_time=_utc(start + timedelta(hours=m.duration_hours)),
+            recurrence=f"FREQ=WEEKLY;BYDAY={RRULE_DAYS[m.day]}",
+        ),
+        maintenance_exclusions=[
+            gcp.container.ClusterMaintenancePolicyMaintenanceExclusionArgs(
+                exclusion_name=b.name,
+                start_time=f"{b.start}T00:00:00Z",
+                end_time=f"{(date.fromisoformat(b.end) + timedelta(days=1)).isoformat()}T00:00:00Z",
+                exclusion_options=gcp.container.ClusterMaintenancePolicyMaintenanceExclusionExclusionOptionsArgs(
+                    scope="NO_UPGRADES"
+                ),
+            )
+            for b in m.blackouts
+        ]
+        or None,
+    )
 
 
 def kubeconfig(name: str, endpoint: str, ca_data: str) -> str:

@@ -2,7 +2,8 @@
 90 days, with the longest destroy-scheduled window the blueprint allows, and key-level IAM
 only: the Google service agents that encrypt on our behalf (Cloud Storage for buckets, GKE
 for etcd secrets, Compute Engine for boot disks) get encrypter/decrypter on this key and
-nothing else.
+nothing else. Those agents exist only once their APIs are on: each grant waits for the API
+that creates its agent (`agent_depends_on`).
 
 GCP key rings and crypto keys cannot be deleted. Removing them from the stack only forgets
 them: Pulumi schedules every key version for destruction (after `deletion_window_days`) and
@@ -14,7 +15,7 @@ destruction by Pulumi."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,6 +36,9 @@ class EncryptionKeyArgs:
     # "storage" -> "serviceAccount:service-123@gs-project-accounts.iam.gserviceaccount.com"
     service_agents: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     protection_level: Literal["SOFTWARE", "HSM"] = "SOFTWARE"  # HSM: ~25x the price per key version
+    depends_on: Sequence[pulumi.Resource] = ()  # the Cloud KMS API
+    # "gke" -> what must exist before that agent can be named (its API: the agent appears with it)
+    agent_depends_on: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
 
 
 def duration(days: int) -> str:
@@ -54,7 +58,8 @@ class EncryptionKey(pulumi.ComponentResource):
                 f"set encryption.rotationDays: {MAX_ROTATION_DAYS}"
             )
         super().__init__("mlplat:gcp:EncryptionKey", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self._depends_on = list(args.depends_on)
+        child = pulumi.ResourceOptions(parent=self, depends_on=self._depends_on)
         self.key_ring = gcp.kms.KeyRing(f"{name}-ring", gcp.kms.KeyRingArgs(location=args.region), opts=child)
         self.key = gcp.kms.CryptoKey(
             f"{name}-key",
@@ -71,17 +76,29 @@ class EncryptionKey(pulumi.ComponentResource):
         )
         self.key_id = self.key.id
         self.agent_grants = [
-            self.grant(f"{name}-{agent}-agent", member, ENCRYPTER_DECRYPTER, parent=self)
+            self.grant(
+                f"{name}-{agent}-agent",
+                member,
+                ENCRYPTER_DECRYPTER,
+                parent=self,
+                depends_on=args.agent_depends_on.get(agent, ()),
+            )
             for agent, member in sorted(args.service_agents.items())
         ]
         self.register_outputs({"keyId": self.key_id, "keyRingId": self.key_ring.id})
 
     def grant(
-        self, resource_name: str, member: pulumi.Input[str], role: str, *, parent: pulumi.Resource
+        self,
+        resource_name: str,
+        member: pulumi.Input[str],
+        role: str,
+        *,
+        parent: pulumi.Resource,
+        depends_on: Sequence[pulumi.Resource] = (),
     ) -> gcp.kms.CryptoKeyIAMMember:
         """Key-level IAM (additive): one member, one role, this key only."""
         return gcp.kms.CryptoKeyIAMMember(
             resource_name,
             gcp.kms.CryptoKeyIAMMemberArgs(crypto_key_id=self.key.id, role=role, member=member),
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[*self._depends_on, *depends_on]),
         )

@@ -8,6 +8,7 @@ workloads land; the secure node shape of `node_config`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -16,7 +17,7 @@ import pulumi_gcp as gcp
 from blueprint.catalog import MachineType, load_catalog
 from blueprint.model import GpuPool
 from components.common.node_labels import node_labels
-from components.gcp.node_config import secure_node_config
+from components.gcp.node_config import initial_nodes_per_zone, secure_node_config
 
 GPU_DRIVER_VERSION = "DEFAULT"  # the driver GKE tests with the node version; LATEST is opt-in
 
@@ -28,6 +29,7 @@ class GpuNodePoolArgs:
     region: str
     node_service_account: pulumi.Input[str]
     key_id: pulumi.Input[str]
+    depends_on: Sequence[pulumi.Resource] = ()  # the GKE, Compute Engine and Artifact Registry APIs
 
 
 def gpu_machine(pool: GpuPool) -> MachineType:
@@ -68,9 +70,10 @@ class GpuNodePool(pulumi.ComponentResource):
                 cluster=args.cluster_id,
                 location=args.region,
                 node_locations=zones,
-                # Start empty: a per-zone start count is multiplied by every zone (min 1 would
-                # start a GPU node in each); the autoscaler brings the pool up to its total minimum.
-                initial_node_count=0,
+                # Start at the minimum: the autoscaler does not scale up to a minimum on its own.
+                # The start count is per zone, so enough zones' worth of the pool's zones
+                # (0 stays 0; the autoscaler trims any excess above the minimum).
+                initial_node_count=initial_nodes_per_zone(pool.min_nodes, len(zones) if zones else None),
                 autoscaling=gcp.container.NodePoolAutoscalingArgs(
                     total_min_node_count=pool.min_nodes,
                     total_max_node_count=pool.max_nodes,
@@ -91,6 +94,8 @@ class GpuNodePool(pulumi.ComponentResource):
                 ),
             ),
             # Changing min later must not replace the pool; the autoscaler owns the size.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["initialNodeCount"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=list(args.depends_on), ignore_changes=["initialNodeCount"]
+            ),
         )
         self.register_outputs({"nodePoolName": self.node_pool.name})

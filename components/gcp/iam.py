@@ -1,5 +1,5 @@
-"""IAM: the node service account (only the roles GKE nodes need, never the Compute Engine
-default account) and one Google service account per workload, bound to its Kubernetes
+"""IAM: the node service account (GKE's default node role and image pulls, never the Compute
+Engine default account) and one Google service account per workload, bound to its Kubernetes
 service account with Workload Identity (`roles/iam.workloadIdentityUser` on the Google
 service account, for `<project>.svc.id.goog[<namespace>/<ksa>]` only). Workload
 permissions come only from grants (`TieredBucket.grant_read/grant_write`, `grant_key`),
@@ -8,6 +8,7 @@ gets a basic role (owner, editor, viewer)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -15,12 +16,11 @@ import pulumi_gcp as gcp
 
 from components.gcp.encryption_key import DECRYPTER, ENCRYPTER_DECRYPTER, EncryptionKey
 
-# GKE's least-privilege node roles, plus pulling images from Artifact Registry.
+# GKE's least-privilege node role (logs, metrics, resource metadata), plus pulling images from
+# Artifact Registry. https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts
+# names roles/container.defaultNodeServiceAccount in place of the older set of four roles.
 NODE_ROLES = (
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
-    "roles/stackdriver.resourceMetadata.writer",
+    "roles/container.defaultNodeServiceAccount",
     "roles/artifactregistry.reader",
 )
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
@@ -31,14 +31,20 @@ def member(email: pulumi.Input[str]) -> pulumi.Output[str]:
 
 
 def project_roles(
-    owner: pulumi.Resource, name: str, project: str, email: pulumi.Input[str], roles: tuple[str, ...]
+    owner: pulumi.Resource,
+    name: str,
+    project: str,
+    email: pulumi.Input[str],
+    roles: tuple[str, ...],
+    *,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> None:
     """Project-level predefined roles for a platform service account (never a workload's)."""
     for role in roles:
         gcp.projects.IAMMember(
             f"{name}-{role.removeprefix('roles/').replace('.', '-')}",
             gcp.projects.IAMMemberArgs(project=project, role=role, member=member(email)),
-            opts=pulumi.ResourceOptions(parent=owner),
+            opts=pulumi.ResourceOptions(parent=owner, depends_on=list(depends_on)),
         )
 
 
@@ -46,6 +52,7 @@ def project_roles(
 class NodeServiceAccountArgs:
     project: str
     account_id: str
+    depends_on: Sequence[pulumi.Resource] = ()  # the IAM and Resource Manager APIs
 
 
 class NodeServiceAccount(pulumi.ComponentResource):
@@ -61,10 +68,10 @@ class NodeServiceAccount(pulumi.ComponentResource):
                 display_name="ML platform GKE nodes",
                 description="Node service account: logs, metrics and image pulls only",
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         self.email = self.account.email
-        project_roles(self, name, args.project, self.email, NODE_ROLES)
+        project_roles(self, name, args.project, self.email, NODE_ROLES, depends_on=args.depends_on)
         self.register_outputs({"email": self.email})
 
 
@@ -73,6 +80,7 @@ class WorkloadIdentityArgs:
     account_id: str
     namespace: str
     service_account: str  # the Kubernetes service account
+    depends_on: Sequence[pulumi.Resource] = ()  # the IAM API
 
 
 class WorkloadIdentity(pulumi.ComponentResource):
@@ -96,7 +104,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
                 display_name=f"ML platform workload {name}",
                 description=f"Workload Identity for {args.namespace}/{args.service_account}",
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         self.email = self.account.email
         self.member = member(self.email)
@@ -110,7 +118,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
             gcp.serviceaccount.IAMMemberArgs(
                 service_account_id=self.account.name, role=WORKLOAD_IDENTITY_USER, member=ksa
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._args.depends_on, *depends_on]),
         )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -32,6 +33,7 @@ class NetworkArgs:
     flow_sampling: float = 0.5  # share of flows logged: half keeps the signal at half the cost
     existing_network_id: str | None = None
     existing_subnetwork_id: str | None = None  # its secondary ranges must be named pods and services
+    depends_on: Sequence[pulumi.Resource] = ()  # the Compute Engine API
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +90,7 @@ class Network(pulumi.ComponentResource):
             self.register_outputs({"networkId": self.network_id, "subnetworkId": self.subnetwork_id})
             return
         plan = subnet_plan(args.cidr)
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
         network = gcp.compute.Network(
             f"{name}-vpc",
             gcp.compute.NetworkArgs(

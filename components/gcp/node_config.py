@@ -22,10 +22,11 @@ GKE_GPU_TAINT = ("nvidia.com/gpu", "present")
 ZONES_PER_REGION = 3  # GKE's default node locations for a regional cluster
 
 
-def initial_nodes_per_zone(total_min: int) -> int:
-    """A regional pool's initial count is per zone; enough zones' worth to reach the minimum
-    (the autoscaler trims any excess, and never scales up to a minimum on its own)."""
-    return -(-total_min // ZONES_PER_REGION)
+def initial_nodes_per_zone(total_min: int, zones: int | None = None) -> int:
+    """A regional pool's initial count is per zone (of `zones` zones, GKE's three by default);
+    enough zones' worth to reach the minimum (the autoscaler trims any excess, and never scales
+    up to a minimum on its own)."""
+    return -(-total_min // (zones or ZONES_PER_REGION))
 
 
 def gke_taint(taint: Taint) -> gcp.container.NodePoolNodeConfigTaintArgs:

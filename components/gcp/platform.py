@@ -1,12 +1,15 @@
 """The GCP platform: every component wired from one Blueprint. Order matters where GCP
-needs it: the key and its service-agent grants before everything it encrypts (GKE secrets,
-boot disks, buckets), the cluster (and so the project's Workload Identity pool) before the
-workload bindings.
+needs it: the APIs first (`apis.py`: every resource waits for the Service of its API, the
+key grants for the APIs that create the service agents they name), the key and its
+service-agent grants before everything it encrypts (GKE secrets, boot disks, buckets), the
+cluster (and so the project's Workload Identity pool) before the workload bindings.
 
-Before the first `pulumi up` the project needs these APIs enabled: compute, container,
-cloudkms, storage, iam, monitoring, billingbudgets, artifactregistry."""
+Only the Service Usage API must be on before the first `pulumi up` (it enables the others;
+new projects have it on); docs/gcp.md lists the other prerequisites a program cannot create."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_gcp as gcp
@@ -15,6 +18,7 @@ from blueprint.model import Blueprint
 from components.common.access_logs import ACCESS_LOG_BUCKET, logs_access
 from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
+from components.gcp.apis import AGENT_APIS, CRM, STORAGE, ProjectApis, ProjectApisArgs
 from components.gcp.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
 from components.gcp.budget import Budget, BudgetArgs
 from components.gcp.cluster import Cluster, ClusterArgs
@@ -31,15 +35,27 @@ from components.gcp.naming import cluster_name, service_account_id
 from components.gcp.network import Network, NetworkArgs
 from components.gcp.tiered_bucket import TieredBucket, TieredBucketArgs
 
+AUDIT_CONFIG = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
+DATA_ACCESS_LOGS = ("DATA_READ", "DATA_WRITE")
 
-def service_agents(project: str, number: str) -> dict[str, str]:
-    """The Google-managed accounts that use the platform key on our behalf."""
-    storage = gcp.storage.get_project_service_account(project=project).email_address
+
+def service_agents(project: str, number: pulumi.Input[str], apis: ProjectApis) -> dict[str, pulumi.Output[str]]:
+    """The Google-managed accounts that use the platform key on our behalf. The Cloud Storage
+    agent is created by the look-up itself (which waits for the Storage API); the GKE and
+    Compute Engine agents appear when their APIs are enabled (the grants wait for those)."""
+    storage = gcp.storage.get_project_service_account_output(
+        project=project, opts=pulumi.InvokeOutputOptions(depends_on=apis.of(STORAGE))
+    ).email_address
+    num = pulumi.Output.from_input(number)
     return {
-        "storage": f"serviceAccount:{storage}",  # bucket default keys
-        "gke": f"serviceAccount:service-{number}@container-engine-robot.iam.gserviceaccount.com",  # etcd secrets
-        "compute": f"serviceAccount:service-{number}@compute-system.iam.gserviceaccount.com",  # boot disks
+        "storage": pulumi.Output.concat("serviceAccount:", storage),  # bucket default keys
+        "gke": pulumi.Output.concat("serviceAccount:service-", num, "@container-engine-robot.iam.gserviceaccount.com"),
+        "compute": pulumi.Output.concat("serviceAccount:service-", num, "@compute-system.iam.gserviceaccount.com"),
     }
+
+
+def agent_waits(apis: ProjectApis) -> Mapping[str, list[pulumi.Resource]]:
+    return {agent: apis.of(api) for agent, api in AGENT_APIS.items()}
 
 
 class Platform(pulumi.ComponentResource):
@@ -53,11 +69,18 @@ class Platform(pulumi.ComponentResource):
             raise ValueError("gcp.project and gcp.billingAccount are required for cloud gcp")
         super().__init__("mlplat:gcp:Platform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        number = str(gcp.organizations.get_project(project_id=gcp_project).number)
+        apis = ProjectApis("apis", ProjectApisArgs(project=gcp_project), opts=child)
+        number = gcp.organizations.get_project_output(
+            project_id=gcp_project, opts=pulumi.InvokeOutputOptions(depends_on=apis.of(CRM))
+        ).number
 
         nodes = NodeServiceAccount(
             "nodes",
-            NodeServiceAccountArgs(project=gcp_project, account_id=service_account_id(stack, "nodes")),
+            NodeServiceAccountArgs(
+                project=gcp_project,
+                account_id=service_account_id(stack, "nodes"),
+                depends_on=apis.needed_by("gcp:serviceaccount/account:Account", "gcp:projects/iAMMember:IAMMember"),
+            ),
             opts=child,
         )
         identities = {
@@ -67,6 +90,9 @@ class Platform(pulumi.ComponentResource):
                     account_id=service_account_id(stack, "wl", w.name),
                     namespace=w.namespace,
                     service_account=w.service_account,
+                    depends_on=apis.needed_by(
+                        "gcp:serviceaccount/account:Account", "gcp:serviceaccount/iAMMember:IAMMember"
+                    ),
                 ),
                 opts=child,
             )
@@ -78,8 +104,14 @@ class Platform(pulumi.ComponentResource):
                 region=bp.region,
                 rotation_days=bp.encryption.rotation_days,
                 deletion_window_days=bp.encryption.deletion_window_days,
-                service_agents=service_agents(gcp_project, number),
+                service_agents=service_agents(gcp_project, number, apis),
                 protection_level="HSM" if bp.data_classification == "restricted" else "SOFTWARE",
+                depends_on=apis.needed_by(
+                    "gcp:kms/keyRing:KeyRing",
+                    "gcp:kms/cryptoKey:CryptoKey",
+                    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+                ),
+                agent_depends_on=agent_waits(apis),
             ),
             opts=child,
         )
@@ -92,6 +124,12 @@ class Platform(pulumi.ComponentResource):
                 cidr=bp.network.cidr,
                 existing_network_id=bp.network.existing_network_id,
                 existing_subnetwork_id=existing_subnets[0] if existing_subnets else None,
+                depends_on=apis.needed_by(
+                    "gcp:compute/network:Network",
+                    "gcp:compute/subnetwork:Subnetwork",
+                    "gcp:compute/router:Router",
+                    "gcp:compute/routerNat:RouterNat",
+                ),
             ),
             opts=child,
         )
@@ -117,7 +155,11 @@ class Platform(pulumi.ComponentResource):
                 system_max_nodes=bp.cluster.system_pool.max_nodes,
                 release_channel="STABLE" if bp.is_prod else "REGULAR",
                 deletion_protection=bp.is_prod,
-                depends_on=key.agent_grants,
+                maintenance=bp.cluster.maintenance,
+                depends_on=[
+                    *key.agent_grants,
+                    *apis.needed_by("gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool"),
+                ],
             ),
             opts=child,
         )
@@ -131,6 +173,7 @@ class Platform(pulumi.ComponentResource):
                     region=bp.region,
                     node_service_account=nodes.email,
                     key_id=key.key_id,
+                    depends_on=apis.needed_by("gcp:container/nodePool:NodePool"),
                 ),
                 opts=child,
             )
@@ -147,13 +190,41 @@ class Platform(pulumi.ComponentResource):
                     key_id=key.key_id,
                     account_id=service_account_id(stack, "vm", group.name),
                     stack=stack,
-                    depends_on=key.agent_grants,
+                    depends_on=[
+                        *key.agent_grants,
+                        *apis.needed_by(
+                            "gcp:serviceaccount/account:Account",
+                            "gcp:projects/iAMMember:IAMMember",
+                            "gcp:compute/instanceTemplate:InstanceTemplate",
+                            "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
+                            "gcp:compute/regionAutoscaler:RegionAutoscaler",
+                            "gcp:compute/firewall:Firewall",
+                        ),
+                    ],
                 ),
                 opts=child,
             )
 
-        log_target = None
+        bucket_waits = [
+            *key.agent_grants,
+            *apis.needed_by("gcp:storage/bucket:Bucket", "gcp:storage/bucketIAMMember:BucketIAMMember"),
+        ]
         if logs_access(bp):
+            # Data Access audit logs: every read and write of classified data, by whom, in Cloud
+            # Logging. Needs no grant to a google.com group (domain-restricted sharing allows it).
+            gcp.projects.IAMAuditConfig(
+                "storage-data-access",
+                gcp.projects.IAMAuditConfigArgs(
+                    project=gcp_project,
+                    service=STORAGE,
+                    audit_log_configs=[
+                        gcp.projects.IAMAuditConfigAuditLogConfigArgs(log_type=kind) for kind in DATA_ACCESS_LOGS
+                    ],
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=apis.needed_by(AUDIT_CONFIG)),
+            )
+        log_target = None
+        if logs_access(bp) and bp.gcp_usage_logs:
             log_target = TieredBucket(
                 ACCESS_LOG_BUCKET.name,
                 TieredBucketArgs(
@@ -161,7 +232,7 @@ class Platform(pulumi.ComponentResource):
                     region=bp.region,
                     key_id=key.key_id,
                     receives_access_logs=True,
-                    depends_on=key.agent_grants,
+                    depends_on=bucket_waits,
                 ),
                 opts=child,
             ).name
@@ -173,7 +244,7 @@ class Platform(pulumi.ComponentResource):
                     region=bp.region,
                     key_id=key.key_id,
                     access_log_bucket=log_target,
-                    depends_on=key.agent_grants,
+                    depends_on=bucket_waits,
                 ),
                 opts=child,
             )
@@ -189,7 +260,15 @@ class Platform(pulumi.ComponentResource):
 
         Budget(
             "budget",
-            BudgetArgs(budget=bp.budget, billing_account=bp.gcp_billing_account, project_number=number, stack=stack),
+            BudgetArgs(
+                budget=bp.budget,
+                billing_account=bp.gcp_billing_account,
+                project=gcp_project,
+                project_number=number,
+                stack=stack,
+                channel_depends_on=apis.needed_by("gcp:monitoring/notificationChannel:NotificationChannel"),
+                budget_depends_on=apis.needed_by("gcp:billing/budget:Budget"),
+            ),
             opts=child,
         )
 

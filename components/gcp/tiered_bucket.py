@@ -2,7 +2,7 @@
 prevention enforced, versioning, the platform Cloud KMS key as default key, a soft-delete
 window, lifecycle tiering by the blueprint (classes from the catalog: NEARLINE, COLDLINE,
 ARCHIVE), noncurrent-version deletion, expiry, clean-up of abandoned multipart uploads, and
-usage/storage logs to the stack's log bucket where the data classification asks for it.
+usage/storage logs to the stack's log bucket when the blueprint opts in (`gcp.usageLogs`).
 Never `force_destroy`.
 
 The Cloud Storage service agent encrypts and decrypts with the bucket's default key, so it
@@ -11,7 +11,10 @@ readers and writers need no key role of their own. `grant_read` / `grant_write` 
 bucket-level IAM only (objectViewer / objectUser) for one identity.
 
 The stack's log bucket is a TieredBucket too, with `receives_access_logs`: Cloud Storage's
-analytics group may create objects in it (and nothing else)."""
+analytics group may create objects in it (and nothing else). That grant names a google.com
+group, which domain-restricted sharing (enforced by default in organizations created since
+2024-05-03) refuses: usage logs are opt-in, and classified data is logged by Data Access
+audit logs instead (`platform.py`)."""
 
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ class TieredBucketArgs:
     key_id: pulumi.Input[str]
     access_log_bucket: pulumi.Input[str] | None = None  # log bucket name for usage/storage logs
     receives_access_logs: bool = False  # this is the stack's log bucket
-    depends_on: Sequence[pulumi.Resource] = ()  # the Cloud Storage agent's key grant
+    depends_on: Sequence[pulumi.Resource] = ()  # the Cloud Storage agent's key grant, the Storage API
 
 
 def lifecycle_rules(bucket: Bucket) -> list[gcp.storage.BucketLifecycleRuleArgs]:
@@ -94,6 +97,7 @@ class TieredBucket(pulumi.ComponentResource):
         super().__init__("mlplat:gcp:TieredBucket", name, None, opts)
         spec = args.bucket
         self._name = name
+        self._depends_on = list(args.depends_on)
         self.bucket = gcp.storage.Bucket(
             f"{name}-bucket",
             gcp.storage.BucketArgs(
@@ -114,7 +118,7 @@ class TieredBucket(pulumi.ComponentResource):
                 labels={"mlplat-purpose": spec.purpose},
             ),
             opts=pulumi.ResourceOptions(
-                parent=self, protect=spec.retain, retain_on_delete=spec.retain, depends_on=list(args.depends_on)
+                parent=self, protect=spec.retain, retain_on_delete=spec.retain, depends_on=self._depends_on
             ),
         )
         if args.receives_access_logs:
@@ -134,5 +138,5 @@ class TieredBucket(pulumi.ComponentResource):
         return gcp.storage.BucketIAMMember(
             resource_name,
             gcp.storage.BucketIAMMemberArgs(bucket=self.bucket.name, role=role, member=member),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._depends_on),
         )

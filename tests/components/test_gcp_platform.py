@@ -20,7 +20,7 @@ from blueprint.model import Blueprint, GpuPool
 from components.common.sdk import resource_parameters
 from components.common.tagging import REQUIRED_TAG_KEYS
 from components.gcp.autoscaling_group import gpu_zones as asg_gpu_zones
-from components.gcp.autoscaling_group import is_spot, network_project
+from components.gcp.autoscaling_group import has_gpus, is_spot, network_project
 from components.gcp.cluster import kubeconfig
 from components.gcp.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.gcp.gpu_node_pool import node_locations
@@ -66,7 +66,10 @@ def gcp_blueprints() -> dict[str, Blueprint]:
 
 # Written out by hand from the stacks: a changed count is a changed deployment.
 EXPECTED_DEV = {
-    "gcp:billing/budget:Budget": 1,
+    "gcp:billing/budget:Budget": 2,  # the stack's labelled costs + the whole project
+    "gcp:projects/service:Service": 10,  # every API in components/gcp/apis.py
+    "pulumi:providers:gcp": 1,  # the budgets' provider with a quota project
+    "mlplat:gcp:ProjectApis": 1,
     "gcp:compute/firewall:Firewall": 3,  # batch-cpu, egress web: allow 80/443, allow internal, deny the rest
     "gcp:compute/instanceTemplate:InstanceTemplate": 1,  # batch-cpu
     "gcp:compute/network:Network": 1,
@@ -81,7 +84,7 @@ EXPECTED_DEV = {
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": 3,  # storage, GKE and Compute agents; no keyAccess
     "gcp:kms/keyRing:KeyRing": 1,
     "gcp:monitoring/notificationChannel:NotificationChannel": 1,  # one contact
-    "gcp:projects/iAMMember:IAMMember": 7,  # node account 5 roles + batch-cpu account 2 roles
+    "gcp:projects/iAMMember:IAMMember": 4,  # node account 2 roles + batch-cpu account 2 roles
     "gcp:serviceaccount/account:Account": 4,  # nodes, notebook, trainer, batch-cpu
     "gcp:serviceaccount/iAMMember:IAMMember": 2,  # one Workload Identity binding per workload
     "gcp:storage/bucket:Bucket": 3,  # internal data: no log bucket
@@ -101,10 +104,9 @@ EXPECTED_PROD = {
     **EXPECTED_DEV,
     "gcp:container/nodePool:NodePool": 4,  # system + train + eval + serve
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": 4,  # 3 agents + server keyAccess decrypt
-    "gcp:storage/bucket:Bucket": 4,  # 3 + the access-log bucket (confidential data)
-    "gcp:storage/bucketIAMMember:BucketIAMMember": 5,  # trainer 3 + server 1 + log delivery 1
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": 1,  # confidential data: Data Access audit logs
+    "gcp:storage/bucketIAMMember:BucketIAMMember": 4,  # trainer 3 + server 1; usage logs are opt-in
     "mlplat:gcp:GpuNodePool": 3,
-    "mlplat:gcp:TieredBucket": 4,
 }
 
 
@@ -176,7 +178,10 @@ def test_gpu_pools_spot_scaling_taints_and_labels_follow_the_blueprint(
             "totalMaxNodeCount": spec.max_nodes,
             "locationPolicy": "ANY",
         }
-        assert pool.inputs["initialNodeCount"] == 0  # per zone x 3 zones: starts empty, the autoscaler adds the minimum
+        zones = len(pool.inputs.get("nodeLocations") or ()) or 3
+        # Per zone: the pool starts at its minimum (0 stays 0), the autoscaler trims any excess.
+        assert pool.inputs["initialNodeCount"] == -(-spec.min_nodes // zones)
+        assert pool.inputs["initialNodeCount"] * zones >= spec.min_nodes
         assert pool.ignore_changes == ("initialNodeCount",)
         # GKE taints GPU nodes nvidia.com/gpu=present itself; ours matches it.
         want = [
@@ -371,7 +376,7 @@ def test_buckets_are_private_cmek_versioned_and_soft_deleting(
     )
     assert agent_grant.inputs["role"] == ENCRYPTER_DECRYPTER and agent_grant.inputs["cryptoKeyId"] == key_id
     buckets = of_type(graph, BUCKET)
-    assert len(buckets) == len(bp.buckets) + (1 if bp.is_prod else 0)
+    assert len(buckets) == len(bp.buckets)  # no usage-log bucket unless gcp.usageLogs
     for b in buckets:
         i = b.inputs
         assert i["uniformBucketLevelAccess"] is True, b.name
@@ -423,8 +428,29 @@ def test_lifecycle_literals_for_the_prod_datasets_and_checkpoints(gcp_graphs: di
     ]
 
 
-def test_confidential_prod_buckets_log_to_the_log_bucket_dev_does_not(gcp_graphs: dict[str, ResourceGraph]) -> None:
+def test_confidential_prod_data_access_is_audit_logged_without_usage_logs_dev_has_neither(
+    gcp_graphs: dict[str, ResourceGraph],
+) -> None:
     graph = gcp_graphs["gcp-prod"]
+    [audit] = of_type(graph, "gcp:projects/iAMAuditConfig:IAMAuditConfig")
+    assert audit.inputs == {
+        "project": PROJECT,
+        "service": "storage.googleapis.com",
+        "auditLogConfigs": [{"logType": "DATA_READ"}, {"logType": "DATA_WRITE"}],
+    }
+    crm = next(r for r in of_type(graph, "gcp:projects/service:Service") if r.name == "apis-cloudresourcemanager")
+    assert crm.urn in audit.dependencies
+    for stack in GCP_STACKS:
+        assert all("logging" not in b.inputs for b in of_type(gcp_graphs[stack], BUCKET)), stack
+        members = of_type(gcp_graphs[stack], "gcp:storage/bucketIAMMember:BucketIAMMember")
+        assert not [m for m in members if m.inputs["member"].endswith("@google.com")], stack
+    assert not of_type(gcp_graphs["gcp-dev"], "gcp:projects/iAMAuditConfig:IAMAuditConfig")  # internal data
+
+
+def test_usage_logs_are_opt_in_and_add_the_log_bucket_and_its_delivery_grant(
+    variant_graphs: dict[str, ResourceGraph],
+) -> None:
+    graph = variant_graphs["gcp-usage-logs"]
     log_bucket = _bucket(graph, "access-logs")
     assert "logging" not in log_bucket.inputs
     data = [b for b in of_type(graph, BUCKET) if b.urn != log_bucket.urn]
@@ -438,14 +464,14 @@ def test_confidential_prod_buckets_log_to_the_log_bucket_dev_does_not(gcp_graphs
     assert [(m.inputs["bucket"], m.inputs["role"]) for m in delivery] == [
         (log_bucket.outputs["name"], "roles/storage.objectCreator")
     ]
-    assert all("logging" not in b.inputs for b in of_type(gcp_graphs["gcp-dev"], BUCKET))  # internal data
+    assert len(of_type(graph, "gcp:projects/iAMAuditConfig:IAMAuditConfig")) == 1  # audit logs stay on
 
 
 def test_prod_buckets_and_keys_are_protected_dev_ones_are_not(gcp_graphs: dict[str, ResourceGraph]) -> None:
     data_types = (BUCKET, "gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey")
     for stack, expected in (("gcp-prod", True), ("gcp-dev", False)):
         data = [r for t in data_types for r in of_type(gcp_graphs[stack], t)]
-        assert len(data) == (6 if expected else 5)
+        assert len(data) == 5  # 3 buckets, the key ring and the key
         assert {(r.protect, r.retain_on_delete) for r in data} == {(expected, expected)}, stack
 
 
@@ -532,18 +558,12 @@ def test_workload_identity_binds_each_google_account_to_its_kubernetes_account(
 @pytest.mark.parametrize("stack", GCP_STACKS)
 def test_no_basic_roles_and_no_public_members(gcp_graphs: dict[str, ResourceGraph], stack: str) -> None:
     members = [m for t in IAM_MEMBER_TYPES for m in of_type(gcp_graphs[stack], t)]
-    assert len(members) >= 16
+    assert len(members) >= 13
     for m in members:
         assert m.inputs["role"] not in BASIC_ROLES, m.urn
         assert m.inputs["member"] not in ("allUsers", "allAuthenticatedUsers"), m.urn
     node_roles = sorted(m.inputs["role"] for m in members if parent_name(gcp_graphs[stack], m) == "nodes")
-    assert node_roles == [
-        "roles/artifactregistry.reader",
-        "roles/logging.logWriter",
-        "roles/monitoring.metricWriter",
-        "roles/monitoring.viewer",
-        "roles/stackdriver.resourceMetadata.writer",
-    ]
+    assert node_roles == ["roles/artifactregistry.reader", "roles/container.defaultNodeServiceAccount"]
 
 
 def test_service_account_ids_and_cluster_names_fit_gcp_limits() -> None:
@@ -587,7 +607,7 @@ def test_vm_group_is_spot_shielded_cmek_without_external_ip(
     assert i["metadata"] == {"enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE"}
     mig = of_type(graph, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")[0]
     assert mig.inputs["versions"] == [{"instanceTemplate": template.outputs["selfLinkUnique"]}]
-    assert mig.inputs["distributionPolicyTargetShape"] == "ANY"
+    assert mig.inputs["distributionPolicyTargetShape"] == "BALANCED"  # autoscaled: EVEN or BALANCED only
     assert "targetSize" not in mig.inputs and mig.ignore_changes == ("targetSize",)
     scaler = of_type(graph, "gcp:compute/regionAutoscaler:RegionAutoscaler")[0]
     assert scaler.inputs["target"] == mig.id
@@ -695,9 +715,22 @@ EXISTING_SUBNET = "projects/host-project/regions/europe-west4/subnetworks/ml-nod
 EXISTING_RANGES = ["10.128.0.0/20", "10.4.0.0/14", "10.8.0.0/20"]  # the mocks' getSubnetwork answer
 
 
+MAINTENANCE = {
+    "day": "Sunday",
+    "startTimeUtc": "03:30",
+    "durationHours": 16,
+    "blackouts": [
+        {"name": "big-run", "start": "2027-01-04", "end": "2027-01-20"},
+        {"name": "quarter-end", "start": "2027-03-31", "end": "2027-03-31"},
+    ],
+}
+
+
 @pytest.fixture(scope="module")
 def variant_graphs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ResourceGraph]:
-    """gcp-prod with `egress: all` on its VM group; gcp-dev in an existing (Shared VPC) network."""
+    """gcp-prod with `egress: all` on its VM group; gcp-dev in an existing (Shared VPC) network;
+    gcp-prod with usage logs and a maintenance window with blackouts; gcp-dev with an on-demand
+    group of GPU machines."""
     folder = tmp_path_factory.mktemp("stacks")
     prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.gcp-prod.yaml").read_text(encoding="utf-8"))
     [group] = prod["config"]["ml-platform:blueprint"]["autoscalingGroups"]
@@ -707,7 +740,14 @@ def variant_graphs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Resour
         "existingNetworkId": EXISTING_NETWORK,
         "existingSubnetIds": [EXISTING_SUBNET],
     }
-    variants = {"gcp-egress-all": prod, "gcp-existing": dev}
+    logs = yaml.safe_load((ROOT / "stacks" / "Pulumi.gcp-prod.yaml").read_text(encoding="utf-8"))
+    logs_bp = logs["config"]["ml-platform:blueprint"]
+    logs_bp["gcp"]["usageLogs"] = True
+    logs_bp["cluster"]["maintenance"] = MAINTENANCE
+    gpu = yaml.safe_load((ROOT / "stacks" / "Pulumi.gcp-dev.yaml").read_text(encoding="utf-8"))
+    [gpu_group] = gpu["config"]["ml-platform:blueprint"]["autoscalingGroups"]
+    gpu_group.update({"instanceTypes": ["g2-standard-8"], "spotPercentage": 0})
+    variants = {"gcp-egress-all": prod, "gcp-existing": dev, "gcp-usage-logs": logs, "gcp-gpu-group": gpu}
     paths = []
     for name, doc in variants.items():
         paths.append(folder / f"Pulumi.{name}.yaml")
@@ -795,8 +835,19 @@ def test_budget_thresholds_filter_and_email_channels(
     gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str, units: str
 ) -> None:
     graph, bp = gcp_graphs[stack], gcp_blueprints[stack]
-    budget = of_type(graph, "gcp:billing/budget:Budget")[0]
-    i = budget.inputs
+    stack_budget, project_budget = sorted(of_type(graph, "gcp:billing/budget:Budget"), key=lambda b: b.name)
+    i = stack_budget.inputs
+    assert (stack_budget.name, project_budget.name) == ("budget-monthly", "budget-project")
+    # The whole project as well: logging, NAT and egress carry no label.
+    assert {k: v for k, v in project_budget.inputs.items() if k not in ("budgetFilter", "displayName")} == {
+        k: v for k, v in i.items() if k not in ("budgetFilter", "displayName")
+    }
+    assert project_budget.inputs["budgetFilter"] == {
+        "projects": [f"projects/{PROJECT_NUMBER}"],
+        "calendarPeriod": "MONTH",
+        "creditTypesTreatment": "INCLUDE_ALL_CREDITS",
+    }
+    assert project_budget.inputs["displayName"] == f"ML platform {stack} (project)"
     assert i["billingAccount"] == "000000-000000-000000"
     assert i["amount"] == {"specifiedAmount": {"currencyCode": "USD", "units": units, "nanos": 0}}
     assert i["budgetFilter"]["projects"] == [f"projects/{PROJECT_NUMBER}"]
@@ -850,3 +901,142 @@ def test_every_labellable_resource_has_the_cost_labels_sanitised(
     assert {_bucket(graph, b.name).inputs["labels"]["mlplat-purpose"] for b in bp.buckets} == {
         b.purpose for b in bp.buckets
     }
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_budgets_go_through_a_provider_that_names_the_quota_project(
+    gcp_graphs: dict[str, ResourceGraph], stack: str
+) -> None:
+    graph = gcp_graphs[stack]
+    [provider] = of_type(graph, "pulumi:providers:gcp")
+    assert provider.inputs["project"] == PROJECT
+    assert provider.inputs["billingProject"] == PROJECT
+    assert provider.inputs["userProjectOverride"] == "true"  # provider config travels as strings
+    for budget in of_type(graph, "gcp:billing/budget:Budget"):
+        assert budget.provider is not None and budget.provider.startswith(f"{provider.urn}::"), budget.name
+    api = next(r for r in of_type(graph, "gcp:projects/service:Service") if r.name == "apis-billingbudgets")
+    assert api.inputs["project"] == PROJECT  # the quota project has the Budget API on
+
+
+# -- APIs --------------------------------------------------------------------------------
+ALL_APIS = [
+    "artifactregistry.googleapis.com",
+    "billingbudgets.googleapis.com",
+    "cloudkms.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "compute.googleapis.com",
+    "container.googleapis.com",
+    "iam.googleapis.com",
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
+    "storage.googleapis.com",
+]
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_every_api_is_enabled_kept_on_destroy_and_every_resource_waits_for_its_own(
+    gcp_graphs: dict[str, ResourceGraph], stack: str
+) -> None:
+    graph = gcp_graphs[stack]
+    services = {r.inputs["service"]: r for r in of_type(graph, "gcp:projects/service:Service")}
+    assert sorted(services) == ALL_APIS
+    for api, svc in services.items():
+        assert svc.inputs["project"] == PROJECT and svc.inputs["disableOnDestroy"] is False, api
+        assert parent_name(graph, svc) == "apis"
+        if api != "cloudresourcemanager.googleapis.com":  # Resource Manager is enabled first
+            assert services["cloudresourcemanager.googleapis.com"].urn in svc.dependencies, api
+    cluster = of_type(graph, "gcp:container/cluster:Cluster")[0]
+    assert {
+        services[a].urn
+        for a in (
+            "container.googleapis.com",
+            "compute.googleapis.com",
+            "logging.googleapis.com",
+            "monitoring.googleapis.com",
+        )
+    } <= set(cluster.dependencies)
+    for pool in of_type(graph, NODE_POOL):
+        assert services["artifactregistry.googleapis.com"].urn in pool.dependencies, pool.name
+    for bucket in of_type(graph, BUCKET):
+        assert services["storage.googleapis.com"].urn in bucket.dependencies, bucket.name
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_key_grants_to_gke_and_compute_agents_wait_for_the_apis_that_create_them(
+    gcp_graphs: dict[str, ResourceGraph], stack: str
+) -> None:
+    graph = gcp_graphs[stack]
+    services = {r.inputs["service"]: r.urn for r in of_type(graph, "gcp:projects/service:Service")}
+    grants = {g.inputs["member"]: g for g in of_type(graph, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")}
+    assert services["container.googleapis.com"] in grants[GKE_AGENT].dependencies
+    assert services["compute.googleapis.com"] in grants[COMPUTE_AGENT].dependencies
+    assert services["storage.googleapis.com"] in grants[GCS_AGENT].dependencies
+    assert services["container.googleapis.com"] not in grants[COMPUTE_AGENT].dependencies  # only what it needs
+
+
+# -- maintenance -------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_default_maintenance_window_is_saturday_night_utc_for_12_hours(
+    gcp_graphs: dict[str, ResourceGraph], stack: str
+) -> None:
+    cluster = of_type(gcp_graphs[stack], "gcp:container/cluster:Cluster")[0]
+    assert cluster.inputs["maintenancePolicy"] == {
+        "recurringWindow": {
+            "startTime": "2026-01-10T22:00:00Z",  # a Saturday
+            "endTime": "2026-01-11T10:00:00Z",
+            "recurrence": "FREQ=WEEKLY;BYDAY=SA",
+        }
+    }
+
+
+def test_blueprint_window_and_blackouts_become_the_gke_window_and_no_upgrade_exclusions(
+    variant_graphs: dict[str, ResourceGraph],
+) -> None:
+    cluster = of_type(variant_graphs["gcp-usage-logs"], "gcp:container/cluster:Cluster")[0]
+    assert cluster.inputs["maintenancePolicy"] == {
+        "recurringWindow": {
+            "startTime": "2026-01-11T03:30:00Z",  # a Sunday
+            "endTime": "2026-01-11T19:30:00Z",
+            "recurrence": "FREQ=WEEKLY;BYDAY=SU",
+        },
+        "maintenanceExclusions": [
+            {
+                "exclusionName": "big-run",
+                "startTime": "2027-01-04T00:00:00Z",
+                "endTime": "2027-01-21T00:00:00Z",  # the last day is inclusive
+                "exclusionOptions": {"scope": "NO_UPGRADES"},
+            },
+            {
+                "exclusionName": "quarter-end",
+                "startTime": "2027-03-31T00:00:00Z",
+                "endTime": "2027-04-01T00:00:00Z",
+                "exclusionOptions": {"scope": "NO_UPGRADES"},
+            },
+        ],
+    }
+
+
+# -- GPU VM groups ------------------------------------------------------------------------
+def test_on_demand_gpu_vm_groups_terminate_on_host_maintenance_and_cpu_groups_migrate(
+    gcp_graphs: dict[str, ResourceGraph], variant_graphs: dict[str, ResourceGraph]
+) -> None:
+    gpu = of_type(variant_graphs["gcp-gpu-group"], "gcp:compute/instanceTemplate:InstanceTemplate")[0]
+    assert gpu.inputs["machineType"] == "g2-standard-8"
+    assert gpu.inputs["scheduling"] == {
+        "provisioningModel": "STANDARD",
+        "automaticRestart": True,
+        "onHostMaintenance": "TERMINATE",  # GPUs cannot live-migrate
+    }
+    mig = of_type(variant_graphs["gcp-gpu-group"], "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")
+    assert mig[0].inputs["distributionPolicyTargetShape"] == "BALANCED"
+    assert (
+        is_spot(_group("n2-standard-8")) and has_gpus(_group("g2-standard-8")) and not has_gpus(_group("n2-standard-8"))
+    )
+
+
+def test_the_prod_serve_pool_starts_with_one_node_per_l4_zone(gcp_graphs: dict[str, ResourceGraph]) -> None:
+    serve = _pool(gcp_graphs["gcp-prod"], "serve")
+    zones = serve.inputs["nodeLocations"]
+    assert serve.inputs["autoscaling"]["totalMinNodeCount"] == 1
+    assert serve.inputs["initialNodeCount"] == 1 and len(zones) >= 1  # >= 1 node: at its minimum
+    assert _pool(gcp_graphs["gcp-prod"], "train").inputs["initialNodeCount"] == 0

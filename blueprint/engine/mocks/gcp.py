@@ -246,7 +246,19 @@ def _budget(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     return rid, {"name": rid}
 
 
+def _service(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    """An enabled API: the provider's id is `<project>/<service>`."""
+    return f"{_project(m, s)}/{s.get('service')}", {"project": _project(m, s)}
+
+
+def _audit_config(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    """A project's audit config for one service: id `<project>/audit/<service>` and the policy etag."""
+    return f"{_project(m, s)}/audit/{s.get('service')}", {"etag": f"BwY{hex_id(auto, n=9)}=", "project": _project(m, s)}
+
+
 _HANDLERS: dict[str, Handler] = {
+    "gcp:projects/service:Service": _service,
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": _audit_config,
     "gcp:compute/network:Network": _compute("global", "networks"),
     "gcp:compute/subnetwork:Subnetwork": _subnetwork,
     "gcp:compute/router:Router": _compute("regional", "routers"),

@@ -3,9 +3,12 @@ HIPAA). Not a rule module (the registry skips `_` modules).
 
 - S3: server access logging, a `BucketLogging` joined to the bucket (or the legacy inline
   `logging`) with a target bucket. CloudTrail S3 data events are not recognised.
-- GCS: usage logs (`logging.logBucket`), or Data Access audit logs for Cloud Storage
-  (a `projects.IAMAuditConfig` for `storage.googleapis.com` or `allServices` with DATA_READ
-  and DATA_WRITE) in the stack.
+- GCS: Data Access audit logs for Cloud Storage (a `projects.IAMAuditConfig` for
+  `storage.googleapis.com` or `allServices` with DATA_READ and DATA_WRITE, neither exempting
+  any principal: an exempted principal's reads and writes are not logged) in the stack, what
+  the GCP platform creates for classified data; or usage logs (`logging.logBucket`), which the
+  platform only adds on request (`gcp.usageLogs`): their delivery grant names a google.com
+  group, which domain-restricted sharing refuses.
 - Azure: a diagnostic setting on the account's blob service (`.../blobServices/default`) with
   the StorageRead, StorageWrite and StorageDelete logs (or the `audit`/`allLogs` category
   group) enabled. The Azure tiered bucket component creates none: Azure buckets fail these
@@ -32,7 +35,15 @@ from mlp_policies.storage import (
 )
 from mlp_policies.values import Unknown, as_bool, strings
 
-__all__ = ["AZURE_BLOB_SERVICE", "AZURE_DIAGNOSTIC_SETTING", "GCP_AUDIT_CONFIG", "LOG_TYPES", "gaps", "log_targets"]
+__all__ = [
+    "AZURE_BLOB_SERVICE",
+    "AZURE_DIAGNOSTIC_SETTING",
+    "GCP_AUDIT_CONFIG",
+    "GCS_GAP",
+    "LOG_TYPES",
+    "gaps",
+    "log_targets",
+]
 
 AZURE_BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 AZURE_DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
@@ -41,6 +52,10 @@ BLOB_CATEGORIES = frozenset({"StorageRead", "StorageWrite", "StorageDelete"})
 BLOB_GROUPS = frozenset({"audit", "allLogs"})
 GCS_SERVICES = frozenset({"storage.googleapis.com", "allServices"})
 DATA_ACCESS = frozenset({"DATA_READ", "DATA_WRITE"})
+GCS_GAP = (
+    "no Data Access audit logs for storage.googleapis.com (DATA_READ and DATA_WRITE, no exempted members) "
+    "and no usage logs (logging.logBucket)"
+)
 # Every type the access-logging checks read, for a rule's `resource_types`.
 LOG_TYPES = S3_LOGGING | {AZURE_BLOB_SERVICE, AZURE_DIAGNOSTIC_SETTING, GCP_AUDIT_CONFIG}
 
@@ -62,10 +77,13 @@ def log_targets(stack: Stack) -> set[str]:
 
 
 def _gcs_audited(stack: Stack) -> bool:
+    """Whether a Data Access audit config logs every principal's Cloud Storage reads and writes
+    (raises Unknown while that cannot be told yet)."""
     for config in stack.of_type(GCP_AUDIT_CONFIG):
         if config.get("service") not in GCS_SERVICES:
             continue
-        kinds = {c.get("logType") for c in config.get("auditLogConfigs", default=[]) if isinstance(c, Mapping)}
+        entries = [c for c in config.get("auditLogConfigs", default=[]) if isinstance(c, Mapping)]
+        kinds = {c.get("logType") for c in entries if not c.get("exemptedMembers")}
         if kinds >= DATA_ACCESS:
             return True
     return False
@@ -121,7 +139,7 @@ def gaps(stack: Stack) -> Callable[[Resource], str | None]:
                 return None
             if gcs_audited is None:
                 gcs_audited = _gcs_audited(stack)
-            return None if gcs_audited else "no usage logs (logging.logBucket) and no Data Access audit logs"
+            return None if gcs_audited else GCS_GAP
         if azure is None:
             azure = _azure_logged(stack)
         if azure.get(bucket.urn):

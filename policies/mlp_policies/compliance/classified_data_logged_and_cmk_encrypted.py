@@ -5,8 +5,8 @@ The classification is the bucket's `data-classification` tag (label on GCP), whi
 transform sets on every resource from the blueprint's `dataClassification`; the levels that
 require this are `classifications`.
 
-- Access logging: see `_access_logs.py` (S3 server access logs, GCS usage logs or Data Access
-  audit logs, Azure blob diagnostic settings). The buckets receiving the logs are exempt.
+- Access logging: see `_access_logs.py` (S3 server access logs, GCS Data Access audit logs or
+  usage logs, Azure blob diagnostic settings). The buckets receiving the logs are exempt.
   `waiveAccessLoggingOn` lists clouds whose buckets are not required to log access (for a
   component that cannot log yet; the customer key is still required there). The shipped
   configs waive none.
@@ -119,8 +119,9 @@ RULE = StackRule(
     resource_types=S3_BUCKETS | S3_ENCRYPTION | LOG_TYPES | {GCS_BUCKET, AZURE_ACCOUNT},
     remediation=(
         "Keep dataClassification accurate in the blueprint: for confidential and restricted data the platform adds "
-        "an access-log bucket and logs every bucket into it (AWS, GCP) or a blob diagnostic setting to the "
-        "workspace (Azure), and every bucket uses the platform key."
+        "an access-log bucket and logs every bucket into it (AWS), turns on Data Access audit logs for Cloud "
+        "Storage (GCP; usage logs too with gcp.usageLogs) or a blob diagnostic setting to the workspace (Azure), "
+        "and every bucket uses the platform key."
     ),
     equivalents=("CKV_AWS_18", "CKV_GCP_62", "CKV_AWS_145", "CKV_GCP_65", "CKV2_AZURE_1"),
     config={

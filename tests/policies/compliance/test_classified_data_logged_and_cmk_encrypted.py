@@ -15,12 +15,13 @@ from tests.policies.data.fixtures import (
     azure_blob_service,
     classified_aws_stack,
     classified_gcp_stack,
+    classified_gcp_usage_logs_stack,
     gcp_audit_config,
     prod_account,
     prod_bucket,
     prod_gcs_bucket,
 )
-from tests.policies.shapes import DELETE, U_OBJECT, aws_bucket, changed, env_config, stack_verdict
+from tests.policies.shapes import DELETE, U_OBJECT, U_STRING, aws_bucket, changed, env_config, stack_verdict
 
 PROD = env_config("prod", RULE)  # no waiver: the Azure components log blob access
 STRICT = {**PROD, "waiveAccessLoggingOn": []}
@@ -40,7 +41,10 @@ def no_cmk(what: str, level: str = "confidential") -> str:
 
 
 S3_GAP = "no server access logging (BucketLogging)"
-GCS_GAP = "no usage logs (logging.logBucket) and no Data Access audit logs"
+GCS_GAP = (
+    "no Data Access audit logs for storage.googleapis.com (DATA_READ and DATA_WRITE, no exempted members) "
+    "and no usage logs (logging.logBucket)"
+)
 BLOB_GAP = "no diagnostic setting logs StorageRead, StorageWrite and StorageDelete on its blob service"
 
 CASES: dict[str, tuple[list[Any], dict[str, Any], set[tuple[str | None, str]]]] = {
@@ -82,7 +86,29 @@ CASES: dict[str, tuple[list[Any], dict[str, Any], set[tuple[str | None, str]]]] 
         PROD,
         {("datasets-bucket", no_cmk("Bucket datasets-bucket", "restricted"))},
     ),
-    "pass_gcp_usage_logs_and_cmek": (classified_gcp_stack(), PROD, set()),
+    "pass_gcp_default_data_access_audit_logs_and_cmek": (classified_gcp_stack(), PROD, set()),
+    "pass_gcp_opt_in_usage_logs_and_cmek": (classified_gcp_usage_logs_stack(), PROD, set()),
+    "pass_gcp_all_services_audited": (
+        [prod_gcs_bucket(), gcp_audit_config("DATA_READ", "DATA_WRITE", service="allServices")],
+        PROD,
+        set(),
+    ),
+    "fail_gcp_audit_logs_for_another_service_only": (
+        [prod_gcs_bucket(), gcp_audit_config("DATA_READ", "DATA_WRITE", service="bigquery.googleapis.com")],
+        PROD,
+        {("datasets-bucket", not_logged("Bucket datasets-bucket", GCS_GAP))},
+    ),
+    "fail_gcp_reads_of_exempted_members_are_not_logged": (
+        [
+            prod_gcs_bucket(),
+            changed(
+                gcp_audit_config("DATA_READ", "DATA_WRITE"),
+                {"auditLogConfigs[0].exemptedMembers": ["serviceAccount:etl@my-ml-project.iam.gserviceaccount.com"]},
+            ),
+        ],
+        PROD,
+        {("datasets-bucket", not_logged("Bucket datasets-bucket", GCS_GAP))},
+    ),
     "pass_gcp_data_access_audit_logs": (
         [prod_gcs_bucket(), gcp_audit_config("DATA_READ", "DATA_WRITE", "ADMIN_READ")],
         PROD,
@@ -150,3 +176,11 @@ def test_no_buckets_is_not_applicable() -> None:
 def test_unknown_tags_are_not_a_failure() -> None:
     statuses, failures, unknowns = stack_verdict(RULE, [changed(DATA, {"tags": U_OBJECT})], PROD)
     assert (statuses, failures, unknowns) == ({"unknown"}, set(), {"datasets-bucket"})
+
+
+def test_unknown_audit_config_service_is_unknown_not_a_failure() -> None:
+    statuses, failures, unknowns = stack_verdict(
+        RULE, [prod_gcs_bucket(), changed(gcp_audit_config("DATA_READ", "DATA_WRITE"), {"service": U_STRING})], PROD
+    )
+    assert (failures, unknowns) == (set(), {"datasets-bucket"})
+    assert "unknown" in statuses

@@ -176,6 +176,13 @@ def prod_gcs_bucket(
 
 
 def classified_gcp_stack() -> list[Resource]:
+    """What the GCP platform creates for confidential data by default: CMEK buckets without
+    usage logs, and Data Access audit logs for Cloud Storage."""
+    return [prod_gcs_bucket("datasets"), prod_gcs_bucket("models"), gcp_audit_config("DATA_READ", "DATA_WRITE")]
+
+
+def classified_gcp_usage_logs_stack() -> list[Resource]:
+    """With `gcp.usageLogs: true`: usage logs into the stack's log bucket (audit logs stay)."""
     logs = prod_gcs_bucket("access-logs", purpose="logs")
     return [logs, prod_gcs_bucket("datasets", log_bucket=logs)]
 
@@ -200,8 +207,8 @@ def gcp_key_ring() -> Resource:
 
 
 def gcp_audit_config(*log_types: str, service: str = "storage.googleapis.com") -> Resource:
-    """A project's Data Access audit logs (pulumi_gcp projects.IAMAuditConfig); no component
-    creates one."""
+    """A project's Data Access audit logs (pulumi_gcp projects.IAMAuditConfig), as the GCP
+    platform creates for classified data."""
     return res(
         "gcp:projects/iAMAuditConfig:IAMAuditConfig",
         "storage-data-access",
