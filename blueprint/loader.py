@@ -166,6 +166,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
         tags=dict(raw.get("tags", {})),
         aws_account_id=raw.get("aws", {}).get("accountId"),
         aws_cluster_admins=tuple(raw.get("aws", {}).get("clusterAdmins", ())),
+        aws_pods_reach_node_metadata=raw.get("aws", {}).get("podsReachNodeMetadata", False),
         gcp_project=raw.get("gcp", {}).get("project"),
         gcp_billing_account=raw.get("gcp", {}).get("billingAccount"),
         gcp_usage_logs=raw.get("gcp", {}).get("usageLogs", False),
@@ -188,7 +189,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
             maintenance=_maintenance(cluster.get("maintenance", {})),
         ),
         gpu_pools=tuple(_gpu_pool(p, cloud) for p in raw.get("gpuPools", ())),
-        autoscaling_groups=tuple(_asg(g) for g in raw.get("autoscalingGroups", ())),
+        autoscaling_groups=tuple(_asg(g, cloud) for g in raw.get("autoscalingGroups", ())),
         buckets=tuple(_bucket(b, env == "prod") for b in raw.get("buckets", ())),
         encryption=Encryption(
             rotation_days=raw.get("encryption", {}).get("rotationDays", load_catalog().default_rotation_days[cloud]),
@@ -265,8 +266,12 @@ def _gpu_pool(p: dict[str, Any], cloud: Cloud) -> GpuPool:
     )
 
 
-def _asg(g: dict[str, Any]) -> AutoscalingGroup:
-    min_size = g.get("minSize", 0)
+# AWS scales VM groups by CPU target tracking alone, which cannot start an empty group.
+DEFAULT_GROUP_MIN_SIZE: dict[Cloud, int] = {"aws": 1, "gcp": 0, "azure": 0}
+
+
+def _asg(g: dict[str, Any], cloud: Cloud) -> AutoscalingGroup:
+    min_size = g.get("minSize", DEFAULT_GROUP_MIN_SIZE[cloud])
     return AutoscalingGroup(
         name=g["name"],
         instance_types=tuple(g["instanceTypes"]),
@@ -278,6 +283,7 @@ def _asg(g: dict[str, Any]) -> AutoscalingGroup:
         target_cpu_utilization=g.get("targetCpuUtilization", 60),
         disk_size_gib=g.get("diskSizeGib", 100),
         egress=g.get("egress", "web"),
+        buckets=dict(g.get("buckets", {})),
     )
 
 

@@ -94,7 +94,7 @@ class GpuPool:
 class AutoscalingGroup:
     name: str
     instance_types: tuple[str, ...]
-    min_size: int = 0
+    min_size: int = 0  # the loader fills in 1 on aws (loader.DEFAULT_GROUP_MIN_SIZE)
     max_size: int
     expected_average_size: float
     on_demand_base_capacity: int = 0
@@ -102,6 +102,7 @@ class AutoscalingGroup:
     target_cpu_utilization: int = 60
     disk_size_gib: int = 100
     egress: Literal["web", "all"] = "web"  # what the VMs may connect out to
+    buckets: dict[str, Access] = field(default_factory=dict)  # the VMs' own bucket access
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +171,7 @@ class Blueprint:
     tags: dict[str, str] = field(default_factory=dict)
     aws_account_id: str | None = None
     aws_cluster_admins: tuple[str, ...] = ()
+    aws_pods_reach_node_metadata: bool = False  # opt-out: IMDS hop limit 2 instead of 1
     gcp_project: str | None = None
     gcp_billing_account: str | None = None
     gcp_usage_logs: bool = False  # GCS usage logs (a google.com group grant) besides Data Access audit logs

@@ -132,7 +132,8 @@ def build_preset(
             {
                 "name": "data-prep",
                 "instanceTypes": _BATCH_TYPES[cloud],
-                "minSize": 0,
+                # AWS scales VM groups by CPU target tracking only, which cannot start an empty group.
+                "minSize": 1 if cloud == "aws" else 0,
                 "maxSize": 10,
                 "expectedAverageSize": 1,
                 "spotPercentage": 100,

@@ -195,6 +195,8 @@ def _gke_maintenance(raw: dict[str, Any], cloud: Cloud) -> Iterator[Problem]:
 
 def _cloud_limits(raw: dict[str, Any], cloud: Cloud) -> Iterator[Problem]:
     """Settings one cloud cannot honour, caught here rather than at deploy time."""
+    if cloud == "aws":
+        yield from _aws_limits(raw)
     if cloud != "gcp":
         return
     enc = raw.get("encryption")
@@ -210,6 +212,19 @@ def _cloud_limits(raw: dict[str, Any], cloud: Cloud) -> Iterator[Problem]:
             yield (
                 format_path(["autoscalingGroups", i, "onDemandBaseCapacity"]),
                 (f"must be 0 when spotPercentage is 100 on gcp (got {base})"),
+            )
+
+
+def _aws_limits(raw: dict[str, Any]) -> Iterator[Problem]:
+    for i, group in _items(raw, "autoscalingGroups"):
+        low = _int(group.get("minSize"))  # absent: 1 on aws (the loader)
+        if low == 0:
+            # The group's only scaling rule is target tracking on average CPU: an empty group
+            # reports no CPU, so the policy never scales it out (nothing else sets its size).
+            yield (
+                format_path(["autoscalingGroups", i, "minSize"]),
+                "must be >= 1 on aws (got 0): CPU target tracking cannot scale out a group with no "
+                "instances, which report no CPU",
             )
 
 
@@ -468,16 +483,23 @@ def _network(raw: dict[str, Any]) -> Iterator[Problem]:
         yield "$.network.cidr", "not used with existingNetworkId; remove one"
 
 
-def _workloads(raw: dict[str, Any]) -> Iterator[Problem]:
-    yield from _unique_names(raw, "workloads")
+def _bucket_grants(raw: dict[str, Any], key: str) -> Iterator[Problem]:
+    """`workloads[].buckets` and `autoscalingGroups[].buckets` name buckets of this blueprint."""
     bucket_names = {b["name"] for _, b in _items(raw, "buckets") if isinstance(b.get("name"), str)}
-    seen: dict[tuple[Any, Any], int] = {}
-    for i, wl in _items(raw, "workloads"):
-        grants = wl.get("buckets")
+    for i, item in _items(raw, key):
+        grants = item.get("buckets")
         for name in grants if isinstance(grants, dict) else {}:
             if name not in bucket_names:
                 known = ", ".join(sorted(bucket_names)) or "none"
-                yield format_path(["workloads", i, "buckets", name]), f"no bucket named '{name}' (buckets: {known})"
+                yield format_path([key, i, "buckets", name]), f"no bucket named '{name}' (buckets: {known})"
+
+
+def _workloads(raw: dict[str, Any]) -> Iterator[Problem]:
+    yield from _unique_names(raw, "workloads")
+    yield from _bucket_grants(raw, "workloads")
+    yield from _bucket_grants(raw, "autoscalingGroups")
+    seen: dict[tuple[Any, Any], int] = {}
+    for i, wl in _items(raw, "workloads"):
         sa = (wl.get("namespace"), wl.get("serviceAccount"))
         if all(isinstance(x, str) for x in sa):
             if sa in seen:

@@ -1,9 +1,12 @@
 """An autoscaling VM group outside Kubernetes (batch, data preparation): a secure launch
 template plus an ASG with mixed instances (on-demand base, spot above it with the
-price-capacity-optimized strategy and capacity rebalancing), target tracking on CPU and
-rolling instance refresh. Instances get Session Manager access, no SSH, no public IP, and
-(`egress: web`, the default) outbound only HTTP(S) and traffic inside the VPC: the Amazon DNS
-server, instance metadata and time sync are never filtered by security groups."""
+price-capacity-optimized strategy and capacity rebalancing), target tracking on CPU (from at
+least one instance: an empty group reports no CPU, so the blueprint requires minSize >= 1 on
+AWS) and rolling instance refresh, started by every new launch template version. The instance
+role gets bucket grants like a workload (`autoscalingGroups[].buckets`). Instances get
+Session Manager access, no SSH, no public IP, and (`egress: web`, the default) outbound only
+HTTP(S) and traffic inside the VPC: the Amazon DNS server, instance metadata and time sync are
+never filtered by security groups."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ class AutoscalingGroupArgs:
     vpc_cidr: pulumi.Input[str]
     subnet_ids: pulumi.Input[list[str]]
     key_arn: pulumi.Input[str]
+    imds_hop_limit: int
     image_id: str = AL2023_AMI
 
 
@@ -67,6 +71,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AutoscalingGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:aws:AutoscalingGroup", name, None, opts)
+        self._name = name
         g = args.group
         child = pulumi.ResourceOptions(parent=self)
         self.role = aws.iam.Role(
@@ -96,6 +101,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
             secure_launch_template_args(
                 key_arn=args.key_arn,
                 disk_size_gib=g.disk_size_gib,
+                hop_limit=args.imds_hop_limit,
                 image_id=args.image_id,
                 instance_profile_arn=profile.arn,
                 security_group_ids=[sg.id],
@@ -119,8 +125,10 @@ class AutoscalingGroup(pulumi.ComponentResource):
                         spot_allocation_strategy="price-capacity-optimized",
                     ),
                     launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+                        # A concrete version: the provider starts an instance refresh when it
+                        # changes, never for "$Latest" (aws.autoscaling.Group docs).
                         launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
-                            launch_template_id=template.id, version="$Latest"
+                            launch_template_id=template.id, version=template.latest_version.apply(str)
                         ),
                         overrides=[
                             aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=t)
@@ -151,3 +159,11 @@ class AutoscalingGroup(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"name": self.asg.name})
+
+    def add_policy(self, suffix: str, policy: pulumi.Input[str]) -> aws.iam.RolePolicy:
+        """An inline policy on the instance role: bucket grants (`autoscalingGroups[].buckets`)."""
+        return aws.iam.RolePolicy(
+            f"{self._name}-{suffix}",
+            aws.iam.RolePolicyArgs(role=self.role.id, policy=policy),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

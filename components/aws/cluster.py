@@ -1,7 +1,9 @@
 """EKS control plane: secrets envelope-encrypted with the platform key, private endpoint
 (public only when limited to authorizedCidrs), every control-plane log type into an
 encrypted log group with retention, access entries (API auth mode), a pinned version on
-standard support, a small on-demand system node group, and the Pod Identity agent."""
+standard support, a small on-demand system node group, and, before any node joins, the Pod
+Identity agent and the VPC CNI add-on with its own Pod Identity role (so the node role
+carries no network permissions)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,15 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws import policy_docs as docs
+from components.aws.iam import WorkloadIdentity, WorkloadIdentityArgs
 from components.aws.launch_template import secure_launch_template_args
+from components.aws.node_group_size import POOL_LABEL, SYSTEM_POOL, scaling
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+VPC_CNI_SERVICE_ACCOUNT = "aws-node"  # kube-system, the add-on's DaemonSet
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +38,8 @@ class ClusterArgs:
     system_min_nodes: int
     system_max_nodes: int
     deletion_protection: bool
+    imds_hop_limit: int
+    system_current_nodes: int | None = None  # the system node group's size in EKS now (node_group_size.py)
     admin_role_arns: tuple[str, ...] = ()
     log_retention_days: int = 365
 
@@ -42,7 +49,10 @@ class Cluster(pulumi.ComponentResource):
     name: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
-    ready: list[pulumi.Resource]
+    ready: list[pulumi.Resource]  # what Pod Identity associations wait for
+    compute_ready: list[pulumi.Resource]  # what every node group waits for
+    system_nodes: aws.eks.NodeGroup
+    vpc_cni: aws.eks.Addon
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:aws:Cluster", name, None, opts)
@@ -117,12 +127,44 @@ class Cluster(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[attach, key_use, logs]),
         )
-        system_lt = aws.ec2.LaunchTemplate(
-            f"{name}-system",
-            secure_launch_template_args(key_arn=args.key_arn, disk_size_gib=50, description="EKS system nodes"),
+        # Before any node: a node's pods get their credentials from the agent, and the VPC
+        # CNI (aws-node, host network) needs its role before the node can become Ready. Both
+        # are DaemonSets, which EKS installs on a cluster without nodes.
+        agent = aws.eks.Addon(
+            f"{name}-pod-identity-agent",
+            aws.eks.AddonArgs(cluster_name=self.cluster.name, addon_name="eks-pod-identity-agent"),
             opts=child,
         )
-        system = aws.eks.NodeGroup(
+        cni_identity = WorkloadIdentity(
+            f"{name}-vpc-cni",
+            WorkloadIdentityArgs(namespace="kube-system", service_account=VPC_CNI_SERVICE_ACCOUNT),
+            opts=child,
+        )
+        cni_policy = cni_identity.attach_managed("AmazonEKS_CNI_Policy")
+        self.vpc_cni = aws.eks.Addon(
+            f"{name}-vpc-cni",
+            aws.eks.AddonArgs(
+                cluster_name=self.cluster.name,
+                addon_name="vpc-cni",
+                # EKS installed a self-managed aws-node with the cluster: the add-on adopts it.
+                resolve_conflicts_on_create="OVERWRITE",
+                pod_identity_associations=[
+                    aws.eks.AddonPodIdentityAssociationArgs(
+                        role_arn=cni_identity.arn, service_account=VPC_CNI_SERVICE_ACCOUNT
+                    )
+                ],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[agent, cni_policy]),
+        )
+        system_lt = aws.ec2.LaunchTemplate(
+            f"{name}-system",
+            secure_launch_template_args(
+                key_arn=args.key_arn, disk_size_gib=50, hop_limit=args.imds_hop_limit, description="EKS system nodes"
+            ),
+            opts=child,
+        )
+        size = scaling(args.system_min_nodes, args.system_max_nodes, args.system_current_nodes)
+        self.system_nodes = aws.eks.NodeGroup(
             f"{name}-system",
             aws.eks.NodeGroupArgs(
                 cluster_name=self.cluster.name,
@@ -132,24 +174,22 @@ class Cluster(pulumi.ComponentResource):
                 capacity_type="ON_DEMAND",
                 instance_types=[args.system_instance_type],
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                    min_size=args.system_min_nodes, max_size=args.system_max_nodes, desired_size=args.system_min_nodes
+                    min_size=args.system_min_nodes, max_size=args.system_max_nodes, desired_size=size.desired_size
                 ),
                 update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                     id=system_lt.id, version=system_lt.latest_version.apply(str)
                 ),
-                labels={"mlplat/pool": "system"},
+                labels={POOL_LABEL: SYSTEM_POOL},
             ),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
-        )
-        agent = aws.eks.Addon(
-            f"{name}-pod-identity-agent",
-            aws.eks.AddonArgs(cluster_name=self.cluster.name, addon_name="eks-pod-identity-agent"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[system]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[agent, self.vpc_cni], ignore_changes=size.ignore_changes
+            ),
         )
         for role_arn in args.admin_role_arns:
             self._admin(name, role_arn)
         self.ready = [agent]
+        self.compute_ready = [agent, self.vpc_cni]
         self.name = self.cluster.name
         self.endpoint = self.cluster.endpoint
         self.kubeconfig = pulumi.Output.secret(

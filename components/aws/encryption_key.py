@@ -1,5 +1,7 @@
 """The platform's customer-managed KMS key: rotation on, maximum deletion window, a key
-policy naming the account root and exactly the principals that use the key."""
+policy naming the account root and exactly the principals that use the key. KMS refuses a
+policy naming a principal that does not exist yet, so the key depends on every principal the
+stack creates for it (`principal_dependencies`)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ class EncryptionKeyArgs:
     # Workload roles that read/write buckets encrypted with this key: named in the key policy,
     # and only for use through S3 (direct key use comes from an IAM grant, see iam.grant_key).
     s3_user_role_arns: list[pulumi.Input[str]]
+    # The EC2 Auto Scaling service-linked role (components/aws/service_linked_roles.py).
+    autoscaling_role_arn: str
+    # Principals of the policy that this stack creates (workload roles are Outputs already).
+    principal_dependencies: tuple[pulumi.Resource, ...] = ()
     description: str = "ML platform data key"
 
 
@@ -41,7 +47,7 @@ class EncryptionKey(pulumi.ComponentResource):
                 deletion_window_in_days=args.deletion_window_days,
                 policy=policy,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.principal_dependencies)),
         )
         # name_prefix: Pulumi appends a random suffix kept in state, so re-creating the stack
         # (or a second stack in the account) never collides with an existing alias.
@@ -58,7 +64,7 @@ class EncryptionKey(pulumi.ComponentResource):
 def key_policy(args: EncryptionKeyArgs, role_arns: list[str]) -> str:
     account, region = args.account_id, args.region
     use = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
-    asg_role = f"arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    asg_role = args.autoscaling_role_arn
     return docs.document(
         {  # delegates to IAM, so role policies from bucket grants take effect
             "Sid": "AccountAdministration",

@@ -1,6 +1,7 @@
 """A GPU node pool: EKS managed node group on the accelerated AMI, spot or on-demand, scaling
-between min and max with the desired size owned by the cluster autoscaler, tainted so only
-GPU workloads land, and tagged so the autoscaler can scale it up from zero."""
+between min and max with the desired size owned by the cluster autoscaler (moved only when a
+new bound excludes it, node_group_size.py), tainted so only GPU workloads land, and tagged so
+the autoscaler can scale it up from zero."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pulumi_aws as aws
 
 from blueprint.model import GpuPool
 from components.aws.launch_template import secure_launch_template_args
+from components.aws.node_group_size import scaling
 from components.common.node_labels import node_labels
 
 AMI_TYPES = {"al2023": "AL2023_x86_64_NVIDIA", "bottlerocket": "BOTTLEROCKET_x86_64_NVIDIA"}
@@ -38,6 +40,9 @@ class GpuNodePoolArgs:
     node_role_arn: pulumi.Input[str]
     subnet_ids: pulumi.Input[list[str]]
     key_arn: pulumi.Input[str]
+    imds_hop_limit: int
+    current_nodes: int | None = None  # the node group's desired size in EKS now; None: not created yet
+    depends_on: tuple[pulumi.Resource, ...] = ()  # the cluster's compute_ready add-ons
 
 
 def autoscaler_tags(pool: GpuPool) -> dict[str, str]:
@@ -66,11 +71,13 @@ class GpuNodePool(pulumi.ComponentResource):
             secure_launch_template_args(
                 key_arn=args.key_arn,
                 disk_size_gib=pool.disk_size_gib,
+                hop_limit=args.imds_hop_limit,
                 volumes=node_volumes(pool.node_image, pool.disk_size_gib),
                 description=f"GPU pool {pool.name}",
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        size = scaling(pool.min_nodes, pool.max_nodes, args.current_nodes)
         self.node_group = aws.eks.NodeGroup(
             f"{name}-ng",
             aws.eks.NodeGroupArgs(
@@ -81,7 +88,7 @@ class GpuNodePool(pulumi.ComponentResource):
                 capacity_type="SPOT" if pool.capacity == "spot" else "ON_DEMAND",
                 instance_types=[pool.instance_type],
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                    min_size=pool.min_nodes, max_size=pool.max_nodes, desired_size=pool.min_nodes
+                    min_size=pool.min_nodes, max_size=pool.max_nodes, desired_size=size.desired_size
                 ),
                 update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
@@ -94,7 +101,9 @@ class GpuNodePool(pulumi.ComponentResource):
                 ],
             ),
             # The cluster autoscaler owns the current size; Pulumi owns the bounds.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=list(args.depends_on), ignore_changes=size.ignore_changes
+            ),
         )
         asg_name = self.node_group.resources.apply(_asg_name)
         for key, value in sorted(autoscaler_tags(pool).items()):

@@ -5,15 +5,17 @@ only from grants (`TieredBucket.grant_read/grant_write`, `grant_key`), never han
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import pulumi
 import pulumi_aws as aws
 
 from components.aws import policy_docs as docs
 
+# No AmazonEKS_CNI_Policy: the VPC CNI gets it through its add-on's Pod Identity role
+# (cluster.py), so nothing that reaches the node's credentials can manage network interfaces.
 NODE_MANAGED_POLICIES = (
     "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryReadOnly",
     "AmazonSSMManagedInstanceCore",  # Session Manager instead of SSH keys
 )
@@ -87,8 +89,24 @@ class WorkloadIdentity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def attach_managed(self, policy_name: str) -> aws.iam.RolePolicyAttachment:
+        """An AWS managed policy, for add-ons whose permissions AWS maintains (the VPC CNI's
+        `AmazonEKS_CNI_Policy`, the EBS CSI driver's `service-role/AmazonEBSCSIDriverPolicy`)."""
+        return aws.iam.RolePolicyAttachment(
+            f"{self._name}-{policy_name.rsplit('/', 1)[-1]}",
+            aws.iam.RolePolicyAttachmentArgs(role=self.role.name, policy_arn=f"arn:aws:iam::aws:policy/{policy_name}"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
-def grant_key(identity: WorkloadIdentity, key_arn: pulumi.Input[str], access: str) -> None:
+
+class PolicyHolder(Protocol):
+    """Anything an inline policy can be added to: a workload's Pod Identity role, a VM
+    group's instance role. Bucket and key grants take one."""
+
+    def add_policy(self, suffix: str, policy: pulumi.Input[str]) -> aws.iam.RolePolicy: ...
+
+
+def grant_key(identity: PolicyHolder, key_arn: pulumi.Input[str], access: str) -> None:
     """Direct key use for application-level encryption (`keyAccess` in the blueprint)."""
     actions = docs.KMS_DECRYPT + (docs.KMS_ENCRYPT if access == "encrypt-decrypt" else [])
     identity.add_policy(

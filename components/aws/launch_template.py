@@ -1,19 +1,27 @@
 """The one secure launch template shape for every EC2 instance we start: IMDSv2 only, hop
-limit 2 (pods behind the node can reach IMDS, nothing further), encrypted gp3 root volume
-with the platform key, detailed monitoring."""
+limit 1 (the host and host-network pods reach IMDS; ordinary pods, one hop further, cannot
+take the node role's credentials) unless the blueprint opts out with
+`aws.podsReachNodeMetadata` (hop limit 2), encrypted gp3 root volume with the platform key,
+detailed monitoring."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
 
-IMDS_HOP_LIMIT = 2
+IMDS_HOP_LIMIT_HOST = 1  # EKS best practices: block IMDS from pods that do not use the host network
+IMDS_HOP_LIMIT_PODS = 2  # the opt-out: containers one hop away reach IMDS too
+
+
+def imds_hop_limit(pods_reach_node_metadata: bool) -> int:
+    return IMDS_HOP_LIMIT_PODS if pods_reach_node_metadata else IMDS_HOP_LIMIT_HOST
 
 
 def secure_launch_template_args(
     *,
     key_arn: pulumi.Input[str],
     disk_size_gib: int,
+    hop_limit: int,
     volumes: dict[str, int] | None = None,
     image_id: pulumi.Input[str] | None = None,
     instance_profile_arn: pulumi.Input[str] | None = None,
@@ -39,7 +47,7 @@ def secure_launch_template_args(
         metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
             http_endpoint="enabled",
             http_tokens="required",
-            http_put_response_hop_limit=IMDS_HOP_LIMIT,
+            http_put_response_hop_limit=hop_limit,
             instance_metadata_tags="disabled",
         ),
         block_device_mappings=[

@@ -1,7 +1,7 @@
 """VPC with private subnets for nodes in two (dev) or three (prod) zones, small public subnets
 that hold only NAT gateways, one NAT in dev and one per zone in prod, an S3 gateway endpoint
-for the private subnets, and flow logs. Or the
-ids of an existing network, untouched."""
+for the private subnets, flow logs, and the VPC's default security group emptied of its
+allow-all rules. Or the ids of an existing network, untouched."""
 
 from __future__ import annotations
 
@@ -57,6 +57,12 @@ class Network(pulumi.ComponentResource):
             f"{name}-vpc",
             aws.ec2.VpcArgs(cidr_block=args.cidr, enable_dns_hostnames=True, enable_dns_support=True),
             opts=child,
+        )
+        # Every VPC comes with a default security group that allows all traffic between its
+        # members and all egress. Nothing of ours uses it; managed with no rules, anything
+        # launched into it by mistake can neither talk nor be reached (CIS AWS 5.4).
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg", aws.ec2.DefaultSecurityGroupArgs(vpc_id=vpc.id, ingress=[], egress=[]), opts=child
         )
         igw = aws.ec2.InternetGateway(f"{name}-igw", aws.ec2.InternetGatewayArgs(vpc_id=vpc.id), opts=child)
         public_rt = aws.ec2.RouteTable(

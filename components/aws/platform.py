@@ -1,6 +1,7 @@
 """The AWS platform: every component wired from one Blueprint. Order matters only where AWS
-needs it: roles before the key (its policy names them), the key before everything it
-encrypts, the cluster before what binds to it."""
+needs it: roles before the key (its policy names them, the Auto Scaling service-linked role
+included), the key before everything it encrypts, the cluster and its network add-ons before
+the node groups, the cluster before what binds to it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from blueprint.model import Blueprint
 from components.aws.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
 from components.aws.budget import Budget, BudgetArgs
 from components.aws.cluster import Cluster, ClusterArgs
+from components.aws.ebs_csi_driver import EbsCsiDriver, EbsCsiDriverArgs
 from components.aws.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.aws.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from components.aws.iam import (
@@ -23,8 +25,11 @@ from components.aws.iam import (
     autoscaler_policy,
     grant_key,
 )
+from components.aws.launch_template import imds_hop_limit
 from components.aws.naming import cluster_name
 from components.aws.network import Network, NetworkArgs
+from components.aws.node_group_size import SYSTEM_POOL, live_desired_sizes
+from components.aws.service_linked_roles import ServiceLinkedRoles, ServiceLinkedRolesArgs
 from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
 from components.common.access_logs import ACCESS_LOG_BUCKET, logs_access
 from components.common.grants import grant_bucket_access
@@ -48,6 +53,7 @@ class Platform(pulumi.ComponentResource):
         cat = load_catalog()
 
         node_role = NodeRole("nodes", opts=child)
+        service_roles = ServiceLinkedRoles("service-linked", ServiceLinkedRolesArgs(account_id=account), opts=child)
         identities = {
             w.name: WorkloadIdentity(
                 w.name, WorkloadIdentityArgs(namespace=w.namespace, service_account=w.service_account), opts=child
@@ -62,6 +68,8 @@ class Platform(pulumi.ComponentResource):
                 rotation_days=bp.encryption.rotation_days,
                 deletion_window_days=bp.encryption.deletion_window_days,
                 s3_user_role_arns=[identities[w.name].arn for w in bp.workloads if w.buckets],
+                autoscaling_role_arn=service_roles.autoscaling_role_arn,
+                principal_dependencies=tuple(service_roles.created),
             ),
             opts=child,
         )
@@ -81,10 +89,13 @@ class Platform(pulumi.ComponentResource):
             opts=child,
         )
 
+        hop_limit = imds_hop_limit(bp.aws_pods_reach_node_metadata)
+        name_of_cluster = cluster_name(project, stack)
+        current_nodes = live_desired_sizes(name_of_cluster, pulumi.InvokeOptions(parent=self))
         cluster = Cluster(
             "cluster",
             ClusterArgs(
-                cluster_name=cluster_name(project, stack),
+                cluster_name=name_of_cluster,
                 kubernetes_version=bp.cluster.kubernetes_version,
                 subnet_ids=network.private_subnet_ids,
                 key_arn=key.arn,
@@ -95,6 +106,8 @@ class Platform(pulumi.ComponentResource):
                 system_min_nodes=bp.cluster.system_pool.min_nodes,
                 system_max_nodes=bp.cluster.system_pool.max_nodes,
                 deletion_protection=bp.is_prod,
+                imds_hop_limit=hop_limit,
+                system_current_nodes=current_nodes.get(SYSTEM_POOL),
                 admin_role_arns=bp.aws_cluster_admins,
             ),
             opts=child,
@@ -109,11 +122,21 @@ class Platform(pulumi.ComponentResource):
                     node_role_arn=node_role.arn,
                     subnet_ids=network.private_subnet_ids,
                     key_arn=key.arn,
+                    imds_hop_limit=hop_limit,
+                    current_nodes=current_nodes.get(pool.name),
+                    depends_on=tuple(cluster.compute_ready),
                 ),
                 opts=child,
             )
-        for group in bp.autoscaling_groups:
-            AutoscalingGroup(
+        EbsCsiDriver(
+            "ebs-csi",
+            EbsCsiDriverArgs(
+                cluster_name=cluster.name, key_arn=key.arn, depends_on=(*cluster.ready, cluster.system_nodes)
+            ),
+            opts=child,
+        )
+        groups = {
+            group.name: AutoscalingGroup(
                 group.name,
                 AutoscalingGroupArgs(
                     group=group,
@@ -121,9 +144,12 @@ class Platform(pulumi.ComponentResource):
                     vpc_cidr=network.vpc_cidr,
                     subnet_ids=network.private_subnet_ids,
                     key_arn=key.arn,
+                    imds_hop_limit=hop_limit,
                 ),
                 opts=child,
             )
+            for group in bp.autoscaling_groups
+        }
 
         log_target = None
         if logs_access(bp):
@@ -158,6 +184,8 @@ class Platform(pulumi.ComponentResource):
             if w.key_access != "none":
                 grant_key(identity, key.arn, w.key_access)
             identity.bind(cluster.name, depends_on=cluster.ready)
+        for group in bp.autoscaling_groups:
+            grant_bucket_access(group, groups[group.name], buckets)
 
         # EKS does not scale node groups by itself: the Cluster Autoscaler (installed into the
         # cluster with this service account) does, from zero too, with this narrow role.

@@ -19,7 +19,7 @@ import pulumi_aws as aws
 from blueprint.catalog import load_catalog
 from blueprint.model import Bucket
 from components.aws import policy_docs as docs
-from components.aws.iam import WorkloadIdentity
+from components.aws.iam import PolicyHolder
 from components.common.lifecycle import NONCURRENT_TIER_AFTER_DAYS, noncurrent_tier
 
 ABORT_MULTIPART_DAYS = 7
@@ -187,14 +187,14 @@ class TieredBucket(pulumi.ComponentResource):
         self.arn = self.bucket.arn
         self.register_outputs({"name": self.name, "arn": self.arn})
 
-    def grant_read(self, identity: WorkloadIdentity) -> None:
+    def grant_read(self, identity: PolicyHolder) -> None:
         self._grant(identity, write=False)
 
-    def grant_write(self, identity: WorkloadIdentity) -> None:
+    def grant_write(self, identity: PolicyHolder) -> None:
         """Read and write: writing SSE-KMS objects needs the data-key permissions too."""
         self._grant(identity, write=True)
 
-    def _grant(self, identity: WorkloadIdentity, *, write: bool) -> None:
+    def _grant(self, identity: PolicyHolder, *, write: bool) -> None:
         region = self._region
 
         def render(values: list[str]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol, TypeVar
 
-from blueprint.model import Workload
+from blueprint.model import Access
 
 Identity_contra = TypeVar("Identity_contra", contravariant=True)
 
@@ -17,11 +17,18 @@ class GrantableBucket(Protocol[Identity_contra]):
     def grant_write(self, identity: Identity_contra) -> None: ...
 
 
+class BucketGrants(Protocol):
+    """A blueprint item with `buckets` (bucket name -> access): a workload, a VM group."""
+
+    @property
+    def buckets(self) -> dict[str, Access]: ...
+
+
 def grant_bucket_access(
-    workload: Workload, identity: Identity_contra, buckets: Mapping[str, GrantableBucket[Identity_contra]]
+    workload: BucketGrants, identity: Identity_contra, buckets: Mapping[str, GrantableBucket[Identity_contra]]
 ) -> None:
-    """`workloads[].buckets`: read grants list/get, readwrite adds put/delete (and the key use
-    each cloud's encryption needs)."""
+    """`workloads[].buckets` and `autoscalingGroups[].buckets`: read grants list/get,
+    readwrite adds put/delete (and the key use each cloud's encryption needs)."""
     for bucket_name, access in sorted(workload.buckets.items()):
         if access == "readwrite":
             buckets[bucket_name].grant_write(identity)

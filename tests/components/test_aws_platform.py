@@ -3,6 +3,7 @@ and the properties that make them secure and cheap."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,9 @@ import yaml
 
 from blueprint.engine.model import ResourceGraph
 from blueprint.engine.synth import SynthError, synthesize_stacks
+from blueprint.errors import BlueprintError
+from blueprint.loader import load_stack_file
+from components.aws.ebs_csi_driver import storage_class
 from components.common.sdk import resource_parameters
 from components.common.tagging import REQUIRED_TAG_KEYS
 from tests.components.conftest import ROOT, of_type, parent_name, policy_doc
@@ -24,6 +28,7 @@ EXPECTED_DEV = {
     "aws:autoscaling/tag:Tag": 13,  # dev-gpu 4 labels + 1 taint + gpus; dev-a10g 5 labels + 1 taint + gpus
     "aws:budgets/budget:Budget": 1,
     "aws:cloudwatch/logGroup:LogGroup": 2,  # flow logs, EKS control plane
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,  # the VPC's own, emptied of its rules
     "aws:ec2/eip:Eip": 1,
     "aws:ec2/natGateway:NatGateway": 1,  # one NAT outside prod
     "aws:ec2/flowLog:FlowLog": 1,
@@ -35,14 +40,18 @@ EXPECTED_DEV = {
     "aws:ec2/subnet:Subnet": 4,
     "aws:ec2/vpc:Vpc": 1,
     "aws:ec2/vpcEndpoint:VpcEndpoint": 1,  # S3 gateway endpoint on the private route tables
-    "aws:eks/addon:Addon": 1,
+    "aws:eks/addon:Addon": 3,  # Pod Identity agent, VPC CNI, EBS CSI driver
     "aws:eks/cluster:Cluster": 1,
     "aws:eks/nodeGroup:NodeGroup": 3,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": 3,  # two workloads + the cluster autoscaler
     "aws:iam/instanceProfile:InstanceProfile": 1,
-    "aws:iam/role:Role": 7,  # flow logs, nodes, cluster, batch group, two workloads, cluster autoscaler
-    "aws:iam/rolePolicy:RolePolicy": 7,  # flow logs; cluster secrets key; notebook x2; trainer x2; autoscaler
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 6,
+    # flow logs, nodes, cluster, batch group, two workloads, cluster autoscaler, VPC CNI, EBS CSI
+    "aws:iam/role:Role": 9,
+    # flow logs; cluster secrets key; notebook x2; trainer x2; autoscaler; EBS CSI key; batch-cpu x2
+    "aws:iam/rolePolicy:RolePolicy": 10,
+    # nodes x3 (no CNI policy), cluster, batch-cpu SSM, VPC CNI, EBS CSI
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 7,
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": 1,  # the mocks' account is fresh
     "aws:kms/alias:Alias": 1,
     "aws:kms/key:Key": 1,
     "aws:s3/bucket:Bucket": 3,
@@ -55,13 +64,15 @@ EXPECTED_DEV = {
     "mlplat:aws:AutoscalingGroup": 1,
     "mlplat:aws:Budget": 1,
     "mlplat:aws:Cluster": 1,
+    "mlplat:aws:EbsCsiDriver": 1,
     "mlplat:aws:EncryptionKey": 1,
     "mlplat:aws:GpuNodePool": 2,
     "mlplat:aws:Network": 1,
     "mlplat:aws:NodeRole": 1,
     "mlplat:aws:Platform": 1,
+    "mlplat:aws:ServiceLinkedRoles": 1,
     "mlplat:aws:TieredBucket": 3,
-    "mlplat:aws:WorkloadIdentity": 3,
+    "mlplat:aws:WorkloadIdentity": 5,  # two workloads, cluster autoscaler, VPC CNI, EBS CSI
 }
 EXPECTED_PROD = {
     **EXPECTED_DEV,
@@ -75,7 +86,8 @@ EXPECTED_PROD = {
     "aws:eks/accessEntry:AccessEntry": 1,  # aws.clusterAdmins: one role
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1,
     "aws:eks/nodeGroup:NodeGroup": 4,
-    "aws:iam/rolePolicy:RolePolicy": 8,  # flow logs; cluster key; trainer x3; server read + key; autoscaler
+    # flow logs; cluster key; trainer x3; server read + key; autoscaler; EBS CSI key; data-prep x2
+    "aws:iam/rolePolicy:RolePolicy": 11,
     "aws:s3/bucket:Bucket": 4,
     "aws:s3/bucketLogging:BucketLogging": 3,  # confidential: access logs
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
@@ -163,7 +175,7 @@ def test_launch_templates_require_imdsv2_and_encrypt_with_the_platform_key(aws_g
     key_arn = of_type(graph, "aws:kms/key:Key")[0].outputs["arn"]
     for lt in of_type(graph, "aws:ec2/launchTemplate:LaunchTemplate"):
         meta = lt.inputs["metadataOptions"]
-        assert meta["httpTokens"] == "required" and meta["httpPutResponseHopLimit"] == 2, lt.name
+        assert meta["httpTokens"] == "required" and meta["httpPutResponseHopLimit"] == 1, lt.name
         for mapping in lt.inputs["blockDeviceMappings"]:
             ebs = mapping["ebs"]
             assert (ebs["encrypted"], ebs["kmsKeyId"], ebs["volumeType"]) == ("true", key_arn, "gp3"), lt.name
@@ -498,3 +510,218 @@ def test_s3_traffic_bypasses_the_nat_gateways(aws_graphs) -> None:  # type: igno
         private_tables = {r.id for r in of_type(graph, "aws:ec2/routeTable:RouteTable") if "private" in r.name}
         assert set(endpoint.inputs["routeTableIds"]) == private_tables
         assert len(private_tables) == (3 if stack == "aws-prod" else 2)
+
+
+def _live_variant(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stack: str,
+    live: dict[str, Any],
+    edit: Callable[[dict[str, Any]], None],
+) -> ResourceGraph:
+    """The stack synthesized against an account that already holds `live` (blueprint/engine/mocks/aws.py)."""
+    monkeypatch.setenv("MLBP_MOCK_AWS_LIVE", json.dumps(live))
+    return _variant(tmp_path, stack, edit)
+
+
+def test_the_key_waits_for_the_auto_scaling_service_linked_role_it_names(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-prod"]
+    (slr,) = of_type(graph, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert slr.inputs["awsServiceName"] == "autoscaling.amazonaws.com"
+    assert (slr.retain_on_delete, slr.protect) == (True, False)
+    assert parent_name(graph, slr) == "service-linked"
+    key = of_type(graph, "aws:kms/key:Key")[0]
+    assert slr.urn in key.dependencies
+    arn = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    assert slr.outputs["arn"] == arn
+    named = {
+        p
+        for s in policy_doc(key.inputs["policy"])["Statement"]
+        if s["Sid"].startswith("AutoScaling")
+        for p in [s["Principal"]["AWS"]]
+    }
+    assert named == {arn}
+
+
+def test_an_account_with_the_service_linked_role_does_not_create_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph = _live_variant(
+        tmp_path, monkeypatch, "aws-dev", {"serviceLinkedRoles": ["AWSServiceRoleForAutoScaling"]}, lambda bp: None
+    )
+    assert not of_type(graph, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    key = of_type(graph, "aws:kms/key:Key")[0]
+    statement = next(s for s in policy_doc(key.inputs["policy"])["Statement"] if s["Sid"] == "AutoScalingVolumes")
+    assert statement["Principal"]["AWS"].endswith("/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
+
+
+def test_ebs_csi_driver_addon_with_its_pod_identity_role_and_key_use(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-dev"]
+    addon = next(a for a in of_type(graph, "aws:eks/addon:Addon") if a.inputs["addonName"] == "aws-ebs-csi-driver")
+    assert parent_name(graph, addon) == "ebs-csi"
+    assert "configurationValues" not in addon.inputs  # the add-on's unencrypted default class stays off
+    role = next(
+        r
+        for r in of_type(graph, "aws:iam/role:Role")
+        if r.outputs["arn"] == addon.inputs["podIdentityAssociations"][0]["roleArn"]
+    )
+    assert addon.inputs["podIdentityAssociations"] == [
+        {"roleArn": role.outputs["arn"], "serviceAccount": "ebs-csi-controller-sa"}
+    ]
+    key_arn = of_type(graph, "aws:kms/key:Key")[0].outputs["arn"]
+    key_use = next(r for r in of_type(graph, "aws:iam/rolePolicy:RolePolicy") if r.name == "ebs-csi-key")
+    assert key_use.inputs["role"] == role.outputs["name"]
+    grants, use = policy_doc(key_use.inputs["policy"])["Statement"]
+    assert grants == {
+        "Sid": "GrantsForVolumes",
+        "Effect": "Allow",
+        "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        "Resource": [key_arn],
+        "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+    }
+    assert use["Action"] == sorted(
+        ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+    )
+    assert use["Resource"] == [key_arn]
+    managed = {
+        a.inputs["policyArn"]
+        for a in of_type(graph, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["role"] == role.outputs["name"]
+    }
+    assert managed == {"arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"}
+    system = next(n for n in of_type(graph, "aws:eks/nodeGroup:NodeGroup") if n.name == "cluster-system")
+    assert system.urn in addon.dependencies and key_use.urn in addon.dependencies
+
+
+def test_the_default_storage_class_is_encrypted_gp3_with_the_platform_key() -> None:
+    sc = storage_class("arn:aws:kms:eu-west-1:123456789012:key/k")
+    assert sc["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert sc["provisioner"] == "ebs.csi.aws.com"
+    assert sc["parameters"] == {
+        "type": "gp3",
+        "encrypted": "true",
+        "kmsKeyId": "arn:aws:kms:eu-west-1:123456789012:key/k",
+    }
+    assert sc["volumeBindingMode"] == "WaitForFirstConsumer"
+
+
+def test_vpc_cni_addon_adopts_aws_node_before_any_node_group(aws_graphs) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-prod"]
+    addons = {a.inputs["addonName"]: a for a in of_type(graph, "aws:eks/addon:Addon")}
+    cni, agent = addons["vpc-cni"], addons["eks-pod-identity-agent"]
+    assert cni.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
+    assert agent.urn in cni.dependencies
+    roles = {r.outputs["arn"]: r for r in of_type(graph, "aws:iam/role:Role")}
+    cni_role = roles[cni.inputs["podIdentityAssociations"][0]["roleArn"]]
+    assert parent_name(graph, cni_role) == "cluster-vpc-cni"
+    node_role = next(r for r in of_type(graph, "aws:iam/role:Role") if parent_name(graph, r) == "nodes")
+    node_policies = {
+        a.inputs["policyArn"].rsplit("/", 1)[-1]
+        for a in of_type(graph, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["role"] == node_role.outputs["name"]
+    }
+    assert node_policies == {
+        "AmazonEKSWorkerNodePolicy",
+        "AmazonEC2ContainerRegistryReadOnly",
+        "AmazonSSMManagedInstanceCore",
+    }
+    for group in of_type(graph, "aws:eks/nodeGroup:NodeGroup"):
+        assert {cni.urn, agent.urn} <= set(group.dependencies), group.name
+    assert of_type(graph, "aws:eks/cluster:Cluster")[0].urn in agent.dependencies
+
+
+def test_the_default_security_group_is_emptied_and_an_existing_vpc_left_alone(aws_graphs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    graph = aws_graphs["aws-prod"]
+    (sg,) = of_type(graph, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    vpc = of_type(graph, "aws:ec2/vpc:Vpc")[0]
+    assert dict(sg.inputs) | {"tags": None, "tagsAll": None} == {
+        "vpcId": vpc.id,
+        "ingress": [],
+        "egress": [],
+        "tags": None,
+        "tagsAll": None,
+    }
+
+    def existing(bp: dict[str, Any]) -> None:
+        bp["network"] = {"existingNetworkId": "vpc-0abc", "existingSubnetIds": ["subnet-0a", "subnet-0b"]}
+
+    assert not of_type(_variant(tmp_path, "aws-dev", existing), "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+
+
+def test_vm_groups_refresh_on_a_new_template_version_and_read_their_buckets(aws_graphs, aws_blueprints) -> None:  # type: ignore[no-untyped-def]
+    graph, spec = aws_graphs["aws-prod"], aws_blueprints["aws-prod"].autoscaling_groups[0]
+    asg = of_type(graph, "aws:autoscaling/group:Group")[0]
+    lt = next(t for t in of_type(graph, "aws:ec2/launchTemplate:LaunchTemplate") if t.name == "data-prep-lt")
+    spec_lt = asg.inputs["mixedInstancesPolicy"]["launchTemplate"]["launchTemplateSpecification"]
+    assert spec_lt == {"launchTemplateId": lt.id, "version": "1"}
+    assert asg.inputs["minSize"] == spec.min_size == 1
+    assert spec.buckets == {"datasets": "read", "checkpoints": "readwrite"}
+    role = next(r for r in of_type(graph, "aws:iam/role:Role") if r.name == "data-prep-role")
+    bucket_arns = {parent_name(graph, r): r.outputs["arn"] for r in of_type(graph, "aws:s3/bucket:Bucket")}
+    grants = {
+        r.name: policy_doc(r.inputs["policy"])
+        for r in of_type(graph, "aws:iam/rolePolicy:RolePolicy")
+        if r.inputs["role"] == role.id
+    }
+    assert set(grants) == {"data-prep-datasets-read", "data-prep-checkpoints-readwrite"}
+    for bucket, access in spec.buckets.items():
+        doc = grants[f"data-prep-{bucket}-{access}"]
+        objects = next(s for s in doc["Statement"] if s["Sid"] == "Objects")
+        assert objects["Resource"] == [f"{bucket_arns[bucket]}/*"]
+        assert ("s3:PutObject" in objects["Action"]) == (access == "readwrite")
+
+
+def test_pods_reach_node_metadata_is_the_named_opt_out(tmp_path: Path) -> None:
+    def opt_out(bp: dict[str, Any]) -> None:
+        bp["aws"] = {"podsReachNodeMetadata": True}
+
+    graph = _variant(tmp_path, "aws-dev", opt_out)
+    hops = {
+        t.name: t.inputs["metadataOptions"]["httpPutResponseHopLimit"]
+        for t in of_type(graph, "aws:ec2/launchTemplate:LaunchTemplate")
+    }
+    assert hops == {"cluster-system": 2, "dev-gpu-lt": 2, "dev-a10g-lt": 2, "batch-cpu-lt": 2}
+
+
+def test_a_minimum_above_the_live_size_moves_the_desired_size_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def raise_minimums(bp: dict[str, Any]) -> None:
+        bp["cluster"]["systemPool"] = {"minNodes": 3, "maxNodes": 5}
+        serve = next(p for p in bp["gpuPools"] if p["name"] == "serve")
+        serve["minNodes"], serve["maxNodes"], serve["expectedAverageNodes"] = 3, 6, 3
+
+    # The autoscaler left system at 2, serve at 1, train at 2 (within its 0-4), and eval is new.
+    live = {"nodeGroups": {"system": 2, "serve": 1, "train": 2}}
+    graph = _live_variant(tmp_path, monkeypatch, "aws-prod", live, raise_minimums)
+    groups = {n.inputs["labels"]["mlplat/pool"]: n for n in of_type(graph, "aws:eks/nodeGroup:NodeGroup")}
+    sizes = {p: (g.inputs["scalingConfig"]["desiredSize"], g.ignore_changes) for p, g in groups.items()}
+    assert sizes == {
+        "system": (3, ()),  # raised to the new minimum in the same update
+        "serve": (3, ()),
+        "train": (2, ("scalingConfig.desiredSize",)),  # the autoscaler's size stays its own
+        "eval": (0, ("scalingConfig.desiredSize",)),  # created at its minimum
+    }
+
+
+def test_aws_refuses_an_empty_vm_group_scaled_by_cpu(tmp_path: Path) -> None:
+
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.aws-dev.yaml").read_text())
+    doc["config"]["ml-platform:blueprint"]["autoscalingGroups"][0]["minSize"] = 0
+    doc["config"]["ml-platform:blueprint"]["autoscalingGroups"][0]["expectedAverageSize"] = 0.5
+    path = tmp_path / "Pulumi.aws-dev.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(BlueprintError) as err:
+        load_stack_file(path)
+    assert "$.autoscalingGroups[0].minSize: must be >= 1 on aws (got 0): CPU target tracking" in str(err.value)
+
+
+def test_vm_group_buckets_must_exist(tmp_path: Path) -> None:
+
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.aws-dev.yaml").read_text())
+    doc["config"]["ml-platform:blueprint"]["autoscalingGroups"][0]["buckets"] = {"nope": "read"}
+    path = tmp_path / "Pulumi.aws-dev.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(BlueprintError) as err:
+        load_stack_file(path)
+    assert "$.autoscalingGroups[0].buckets.nope: no bucket named 'nope'" in str(err.value)

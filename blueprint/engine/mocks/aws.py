@@ -1,7 +1,14 @@
-"""AWS mocks: ARNs, ids and auto-names as the AWS provider computes them."""
+"""AWS mocks: ARNs, ids and auto-names as the AWS provider computes them.
+
+Lookups of live state answer as a fresh account does (no service-linked roles, no cluster
+yet) unless a test describes the account in `MLBP_MOCK_AWS_LIVE`, a JSON object:
+`{"serviceLinkedRoles": ["AWSServiceRoleForAutoScaling"], "nodeGroups": {"<pool>": <desired size>}}`
+(node groups of this stack's cluster, by their `mlplat/pool` label)."""
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any
 
 from blueprint.engine.mocks.common import Handler, MockContext, State, hex_id, uuid_id
@@ -24,7 +31,67 @@ def call(m: MockContext, token: str, args: dict[str, Any]) -> dict[str, Any] | N
         return {"name": m.region, "region": m.region, "id": m.region}
     if token == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+    if token == "aws:iam/getRoles:getRoles":
+        return _roles(m, args)
+    if token.startswith("aws:eks/getClusters:") or token.startswith("aws:eks/getNodeGroup"):
+        return _eks_lookup(m, token, args)
     return None
+
+
+def _live() -> dict[str, Any]:
+    text = os.environ.get("MLBP_MOCK_AWS_LIVE")
+    return dict(json.loads(text)) if text else {}
+
+
+def _roles(m: MockContext, args: dict[str, Any]) -> dict[str, Any]:
+    """iam:ListRoles under a path: the service-linked roles the account already has."""
+    prefix = str(args.get("pathPrefix") or "/")
+    service = prefix.strip("/").split("/")[-1]
+    names = [
+        n
+        for n in _live().get("serviceLinkedRoles", [])
+        if prefix.startswith("/aws-service-role/") and SERVICE_LINKED_ROLES.get(n) == service
+    ]
+    return {
+        "names": names,
+        "arns": [arn(m, "iam", f"role{prefix}{n}", region=False) for n in names],
+        "pathPrefix": prefix,
+        "id": m.region,
+    }
+
+
+# Service-linked role name -> the service it is linked to (the path under /aws-service-role/).
+SERVICE_LINKED_ROLES = {
+    "AWSServiceRoleForAutoScaling": "autoscaling.amazonaws.com",
+    "AWSServiceRoleForAmazonEKS": "eks.amazonaws.com",
+    "AWSServiceRoleForAmazonEKSNodegroup": "eks-nodegroup.amazonaws.com",
+    "AWSServiceRoleForEC2Spot": "spot.amazonaws.com",
+}
+
+
+def _eks_lookup(m: MockContext, token: str, args: dict[str, Any]) -> dict[str, Any]:
+    groups: dict[str, int] = _live().get("nodeGroups", {})
+    cluster = f"{m.project}-{m.stack}"[:100]
+    if token == "aws:eks/getClusters:getClusters":
+        return {"names": [cluster] if groups else [], "id": m.region}
+    if token == "aws:eks/getNodeGroups:getNodeGroups":
+        return {
+            "clusterName": args.get("clusterName"),
+            "names": [f"{p}-ng-{hex_id(p, n=7)}" for p in groups],
+            "id": cluster,
+        }
+    name = str(args.get("nodeGroupName"))
+    pool = name.rsplit("-ng-", 1)[0]
+    desired = groups[pool]
+    return {
+        "clusterName": args.get("clusterName"),
+        "nodeGroupName": name,
+        "arn": arn(m, "eks", f"nodegroup/{cluster}/{name}/{uuid_id(name)}"),
+        "labels": {"mlplat/pool": pool},
+        "scalingConfigs": [{"desiredSize": desired, "minSize": 0, "maxSize": max(desired, 1)}],
+        "status": "ACTIVE",
+        "id": f"{cluster}:{name}",
+    }
 
 
 def resource(m: MockContext, typ: str, state: State, auto: str) -> tuple[str, State]:
@@ -197,6 +264,27 @@ def _access_policy_association(m: MockContext, s: State, auto: str) -> tuple[str
     }
 
 
+def _addon(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    cluster, name = s.get("clusterName"), s.get("addonName")
+    return f"{cluster}:{name}", {
+        "arn": arn(m, "eks", f"addon/{cluster}/{name}/{uuid_id(auto)}"),
+        "addonVersion": s.get("addonVersion") or "v1.0.0-eksbuild.1",
+        "createdAt": "2026-01-01T00:00:00Z",
+    }
+
+
+def _service_linked_role(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    service = str(s.get("awsServiceName", ""))
+    role = next((n for n, svc in SERVICE_LINKED_ROLES.items() if svc == service), f"AWSServiceRoleFor{auto}")
+    role_arn = arn(m, "iam", f"role/aws-service-role/{service}/{role}", region=False)
+    return role_arn, {
+        "arn": role_arn,
+        "name": role,
+        "path": f"/aws-service-role/{service}/",
+        "uniqueId": "AROA" + hex_id(auto, n=17).upper(),
+    }
+
+
 def _passthrough(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     return auto, {}
 
@@ -222,7 +310,9 @@ _HANDLERS: dict[str, Handler] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _passthrough,
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
-    "aws:eks/addon:Addon": _passthrough,
+    "aws:eks/addon:Addon": _addon,
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": _service_linked_role,
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _ec2("sg", "security-group"),
     "aws:eks/accessEntry:AccessEntry": _access_entry,
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": _access_policy_association,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity,

@@ -3,7 +3,8 @@
 Every launch template (and instance or launch configuration) either turns the instance
 metadata service off (`metadataOptions.httpEndpoint` disabled) or requires session tokens
 (`httpTokens` required: IMDSv1, which SSRF can reach, is off) with a PUT response hop limit of
-at most `maxHopLimit` (2 lets pods on a node reach IMDS, nothing further). Left unset,
+at most `maxHopLimit` (1: only the host and host-network pods reach IMDS, the prod setting;
+2 lets every pod on a node reach it, and with it the node role's credentials). Left unset,
 `httpTokens` is optional. GCE and Azure metadata services require a header on every request;
 GKE's metadata server is MLP-018.
 """
@@ -37,12 +38,16 @@ def check(resource: Resource, config: Config) -> Outcome:
 RULE = ResourceRule(
     id="MLP-019",
     name="imdsv2-required",
-    description="Every launch template (and EC2 instance) requires IMDSv2 with a metadata hop limit of at most 2.",
+    description=(
+        "Every launch template (and EC2 instance) requires IMDSv2 with a low metadata hop limit "
+        "(at most maxHopLimit: 1 in prod, 2 elsewhere)."
+    ),
     severity="high",
     resource_types=frozenset({LAUNCH_TEMPLATE, INSTANCE, LAUNCH_CONFIGURATION}),
     remediation=(
         "Launch instances through the components' secure launch template (components/aws/launch_template.py). "
-        "Hand-written templates need metadataOptions {httpTokens: required, httpPutResponseHopLimit: 2}."
+        "Hand-written templates need metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1}; "
+        "`aws.podsReachNodeMetadata` (hop limit 2) needs a recorded suppression in prod."
     ),
     equivalents=("CKV_AWS_79",),
     config={
@@ -51,7 +56,7 @@ RULE = ResourceRule(
             "minimum": 1,
             "maximum": 64,
             "default": 2,
-            "description": "Largest metadataOptions.httpPutResponseHopLimit allowed (2 for pods on EKS nodes).",
+            "description": "Largest metadataOptions.httpPutResponseHopLimit allowed (1: host-network pods only).",
         },
     },
     check=check,

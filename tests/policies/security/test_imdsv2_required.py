@@ -20,6 +20,7 @@ from tests.policies.shapes import (
 )
 
 DEV = env_config("dev", RULE)
+PROD = env_config("prod", RULE)  # maxHopLimit 1: pods other than host-network ones never reach IMDS
 LT = "LaunchTemplate dev-gpu-lt"
 INSTANCE = res(
     "aws:ec2/instance:Instance",
@@ -68,3 +69,30 @@ def test_node_groups_are_not_read() -> None:
 def test_unknown_tokens_setting_is_not_a_failure() -> None:
     subject = changed(aws_launch_template(), {"metadataOptions.httpTokens": U_STRING})
     assert verdict(RULE, subject, DEV) == ("unknown", set())
+
+
+PROD_CASES: dict[str, tuple[Any, set[str]]] = {
+    "pass_prod_hop_1": (changed(aws_launch_template(), {"metadataOptions.httpPutResponseHopLimit": 1}), set()),
+    "pass_prod_metadata_service_off": (
+        changed(aws_launch_template(), {"metadataOptions": {"httpEndpoint": "disabled"}}),
+        set(),
+    ),
+    "fail_prod_hop_2": (
+        changed(aws_launch_template(), {"metadataOptions.httpPutResponseHopLimit": 2}),
+        {f"{LT} lets metadata responses travel 2 hops, more than 1"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("subject", "expected"), PROD_CASES.values(), ids=PROD_CASES.keys())
+def test_prod_allows_one_hop(subject: Any, expected: set[str]) -> None:
+    """EKS best practices (security, "Restrict access to the instance profile assigned to the
+    worker node"): hop limit 1 keeps pods off the node role's credentials."""
+    status, messages = verdict(RULE, subject, PROD)
+    assert messages == expected
+    assert status == ("fail" if expected else "pass")
+
+
+def test_unknown_hop_limit_is_not_a_failure_in_prod() -> None:
+    subject = changed(aws_launch_template(), {"metadataOptions.httpPutResponseHopLimit": U_STRING})
+    assert verdict(RULE, subject, PROD) == ("unknown", set())
