@@ -5,6 +5,7 @@ for bad input."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -118,7 +119,10 @@ def _read_text(path: Path, source: str) -> str:
     except OSError as exc:
         raise BlueprintError([f"{source}: cannot read: {exc.strerror or exc}"]) from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise BlueprintError([f"{source}: cannot read: {os.strerror(errno.EISDIR)}"])
+        if not stat.S_ISREG(mode):
             raise BlueprintError([f"{source}: not a regular file; a stack file is a YAML file"])
         chunks: list[bytes] = []
         size = 0

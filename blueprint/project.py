@@ -96,6 +96,8 @@ def _lstat_problem(path: Path) -> str:
         os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return "missing"
+    except ValueError:  # an embedded NUL
+        return "not a file name"
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
             return "no such stack: the file name is too long for this system"
