@@ -415,8 +415,22 @@ def _maps(pid: int) -> str:
         return ""
 
 
-def _workers(marker: str, parent: int) -> set[int]:
-    return {pid for pid in processes_marked(marker) if pid != parent}
+def _workers(marker: str) -> list[int]:
+    """Synthesis workers (not packs) carrying `marker`, oldest first."""
+    found = []
+    for pid in processes_marked(marker):
+        try:
+            if b"blueprint.engine.worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def _importing(pid: int) -> bool:
+    """Python code of ours is being imported: PyYAML's C extension is loaded (blueprint.cli and
+    blueprint.engine.workers import yaml), and Python's own SIGINT handler is long in place."""
+    return "_yaml" in _maps(pid)
 
 
 @LINUX
@@ -436,17 +450,17 @@ def test_ctrl_c_at_any_moment_is_one_line_and_no_traceback(moment: str, marker: 
         text=True,
         start_new_session=True,  # its own group, as a shell job: the signal below reaches all of it
     )
-    seen: set[int] = set()
+    seen: list[int] = []
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
-        if moment == "while the CLI imports" and "_yaml" in _maps(proc.pid):
+        if moment == "while the CLI imports" and _importing(proc.pid):
             break
-        seen |= _workers(marker, proc.pid)
-        if moment == "when the first worker starts" and seen:
+        seen += [pid for pid in _workers(marker) if pid not in seen]
+        if moment == "when the first worker starts" and seen and _importing(seen[0]):
             break
-        if moment == "when a late worker starts" and len(seen) >= 3:  # worker, pack, then the next worker
+        if moment == "when a late worker starts" and len(seen) >= 2 and _importing(seen[-1]):
             break
-        time.sleep(0.005)
+        time.sleep(0.002)
     assert proc.poll() is None, "the check should still be running"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
