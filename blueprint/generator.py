@@ -67,7 +67,7 @@ def write_file(path: Path, text: str, *, overwrite: bool = True, devices: bool =
     link stays). With `devices`, a character device or a FIFO (`/dev/stdout`, `>(cat)`,
     `/dev/null`) is written through, as a shell redirection does; without, it is refused.
     Folders, sockets and block devices are always refused."""
-    label = display or str(path)
+    label = one_line(display or str(path))
     found = _existing(path, label, devices=devices)
     try:
         if found is not None and not stat.S_ISREG(found.st_mode):
@@ -89,7 +89,7 @@ def write_file(path: Path, text: str, *, overwrite: bool = True, devices: bool =
 def check_writable(path: Path, *, devices: bool = False, display: str = "") -> None:
     """WriteError now for a destination `write_file` would refuse later (a folder, a socket, a
     name too long, a parent that is a file), so a long run does not end in it."""
-    _existing(path, display or str(path), devices=devices)
+    _existing(path, one_line(display or str(path)), devices=devices)
 
 
 def _existing(path: Path, label: str, *, devices: bool) -> os.stat_result | None:
@@ -114,6 +114,11 @@ def _existing(path: Path, label: str, *, devices: bool) -> os.stat_result | None
     return found
 
 
+def one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters escaped: a file name may hold them."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _write_through(path: Path, text: str) -> None:
     # No O_CREAT, no O_TRUNC: the device or FIFO is there; never replaced, never created.
     fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
@@ -126,7 +131,7 @@ def _parent_problem(path: Path) -> str:
     """mkdir's "File exists" (or "Not a directory") for a parent that is a file says less than this."""
     for parent in path.parents:
         if os.path.lexists(parent) and not parent.is_dir():
-            return f"{parent} is not a folder"
+            return f"{one_line(str(parent))} is not a folder"
     return os.strerror(errno.ENOTDIR)
 
 

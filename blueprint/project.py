@@ -72,13 +72,14 @@ class Project:
         for arg in args:
             path = Path(arg) if ("/" in arg or arg.endswith((".yaml", ".yml"))) else self.stack_path(arg)
             problem = _lstat_problem(path)
-            if len(arg) > 120:  # one line a reader can take in
-                arg = f"{arg[:100]}... ({len(arg)} characters)"
+            printable = "".join(c if c.isprintable() else repr(c)[1:-1] for c in arg)
+            shown = printable if len(arg) <= 120 else f"{printable[:100]}... ({len(arg)} characters)"  # one line
             if problem == "missing":
                 known = ", ".join(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in self.all_stacks())
-                missing.append(f"{arg}: no such stack ({self.display(path)} does not exist; stacks: {known or 'none'})")
+                where = "".join(c if c.isprintable() else repr(c)[1:-1] for c in self.display(path))
+                missing.append(f"{shown}: no such stack ({where} does not exist; stacks: {known or 'none'})")
             elif problem:
-                missing.append(f"{arg}: {problem}")
+                missing.append(f"{shown}: {problem}")
             elif path not in paths:
                 paths.append(path)
         if missing:

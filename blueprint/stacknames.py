@@ -101,7 +101,8 @@ def stack_name_problems(
 ) -> list[str]:
     """One line per rule `stack` breaks: Pulumi's, then `cloud`'s (none if the cloud is
     unknown). `resource_group`: the blueprint's existing Azure resource group, if it names one."""
-    shown = stack if len(stack) <= 120 else f"{stack[:100]}... ({len(stack)} characters)"
+    printable = "".join(c if c.isprintable() else repr(c)[1:-1] for c in stack)  # one line, whatever it holds
+    shown = printable if len(stack) <= 120 else f"{printable[:100]}... ({len(stack)} characters)"
     if not PULUMI_STACK_NAME.fullmatch(stack):
         return [
             f"stack name '{shown}': Pulumi allows letters, digits, '-', '_' and '.', at most 100 characters "

@@ -434,7 +434,9 @@ def _importing(pid: int) -> bool:
 
 
 @LINUX
-@pytest.mark.parametrize("moment", ["while the CLI imports", "when the first worker starts", "when a late worker starts"])
+@pytest.mark.parametrize(
+    "moment", ["while the CLI imports", "when the first worker starts", "when a late worker starts"]
+)
 def test_ctrl_c_at_any_moment_is_one_line_and_no_traceback(moment: str, marker: str) -> None:
     """Ctrl-C in the first fraction of a second, or while a worker was still importing, used to
     print a KeyboardInterrupt traceback. The interrupt goes to the whole process group, as a
