@@ -12,13 +12,14 @@ import pulumi
 from blueprint.errors import BlueprintError
 from blueprint.loader import CONFIG_KEY, parse_blueprint
 from blueprint.model import Blueprint
+from blueprint.project import stack_source
 from blueprint.semantics import PROVIDER_KEYS
 from components.common import register_stack_transforms
 from components.common.outputs import PlatformOutputs
 
 PROJECT = pulumi.get_project()
 STACK = pulumi.get_stack()
-SOURCE = f"stacks/Pulumi.{STACK}.yaml"
+SOURCE = stack_source(STACK)  # stacks/Pulumi.<stack>.yaml, or the file `mlbp` read
 
 
 def load_blueprint() -> Blueprint:

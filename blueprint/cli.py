@@ -8,7 +8,6 @@ import gc
 import json
 import os
 import re
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +25,8 @@ from blueprint.engine.reports import FORMATS
 from blueprint.engine.workers import GC_THRESHOLDS
 from blueprint.errors import BlueprintError
 from blueprint.presets import PRESETS, build_preset, environment_of
-from blueprint.project import Project, find_project
+from blueprint.project import Project, find_project, project_at
+from blueprint.signals import install_handlers
 
 if TYPE_CHECKING:
     from blueprint.engine.model import ResourceGraph
@@ -41,7 +41,20 @@ STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # Pulumi's rule; also keeps `new` i
 
 @dataclass
 class Context:
-    project: Project
+    """`--project-dir` as given; the project is found when a command first needs one, so
+    `mlbp --project-dir X schema` does not depend on X."""
+
+    project_dir: str | None
+    _project: Project | None = None
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            try:
+                self._project = find_project() if self.project_dir is None else project_at(Path(self.project_dir))
+            except BlueprintError as exc:
+                raise InputError(exc.problems) from None
+        return self._project
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -69,7 +82,7 @@ def _load_each(c: Context, paths: list[Path], problems: list[str]) -> Iterator[t
     for path in paths:
         display = c.project.display(path)
         try:
-            sf = load_stack_file(path, display)
+            sf = load_stack_file(path, display, project=c.project.name)
         except BlueprintError as exc:
             problems.extend(exc.problems)
         else:
@@ -80,18 +93,20 @@ def _load_each(c: Context, paths: list[Path], problems: list[str]) -> Iterator[t
 @click.version_option(__version__, prog_name="mlbp")
 @click.option(
     "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),
     help="Checkout of the template (holding Pulumi.yaml). Default: found from the current folder upwards.",
 )
 @click.pass_context
-def cli(ctx: click.Context, project_dir: Path | None) -> None:
+def cli(ctx: click.Context, project_dir: str | None) -> None:
     """ML Platform Blueprints: one blueprint per environment (stacks/Pulumi.<env>.yaml) turned
     into a secure, cost-controlled ML platform on AWS, GCP or Azure.
 
     \b
     Exit codes: 0 ok, 1 policy violations, 2 bad input or engine error.
     """
-    ctx.obj = Context(project=find_project(project_dir))
+    if project_dir == "":
+        raise InputError(["--project-dir: empty folder name"])
+    ctx.obj = Context(project_dir=project_dir)
 
 
 @cli.command()
@@ -138,13 +153,18 @@ def new(
     \b
     Example: mlbp new aws-prod --cloud aws --region eu-west-1 --preset training
     """
-    from blueprint.generator import render_stack, validate_generated, write_atomically
+    from blueprint.generator import WriteError, render_stack, validate_generated, write_file
+    from blueprint.stacknames import stack_name_problems
 
-    if not STACK_NAME.fullmatch(stack):
-        raise InputError([f"{stack}: not a stack name (letters, digits, '-', '_' and '.' only)"])
+    if not STACK_NAME.fullmatch(stack):  # before any path is built from it
+        shown = stack.replace("\n", "\\n").replace("\r", "\\r")
+        raise InputError([f"{shown}: not a stack name (letters, digits, '-', '_' and '.' only)"])
+    name_problems = stack_name_problems(stack, cloud, project=c.project.name)
+    if name_problems:
+        raise InputError(name_problems)
     path = c.project.stack_path(stack)
     display = c.project.display(path)
-    if path.exists() and not force:
+    if os.path.lexists(path) and not force:
         raise InputError([f"{display}: already exists; use --force to overwrite"])
     try:
         blueprint = build_preset(
@@ -160,11 +180,10 @@ def new(
     except BlueprintError as exc:
         raise InputError(exc.problems) from None
     try:
-        write_atomically(path, render_stack(blueprint, schema_ref="../blueprint/schema.json"), overwrite=force)
-    except FileExistsError:  # created by someone else since the check above
-        raise InputError([f"{display}: already exists; use --force to overwrite"]) from None
-    except OSError as exc:
-        raise InputError([f"{display}: cannot write: {exc.strerror or exc}"]) from None
+        text = render_stack(blueprint, schema_ref="../blueprint/schema.json")
+        write_file(path, text, overwrite=force, display=display)
+    except WriteError as exc:
+        raise InputError([str(exc)]) from None
     click.echo(f"wrote {display} ({preset} preset, {cloud} {region}); next: mlbp validate {stack}")
 
 
@@ -228,8 +247,9 @@ def plan(c: Context, stack: str, fmt: str) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report here (atomically) instead of standard output.",
+    type=click.Path(dir_okay=False),
+    help="Write the report here (atomically) instead of standard output. A FIFO or a character "
+    "device (/dev/stdout) is written through, never replaced.",
 )
 @click.option(
     "--jobs",
@@ -261,7 +281,7 @@ def check(
     pack_config: Path | None,
     compare: str | None,
     fmt: str,
-    output: Path | None,
+    output: str | None,
     jobs: int,
     timeout: float,
 ) -> None:
@@ -275,10 +295,12 @@ def check(
     from blueprint.engine.workers import SynthesisPool
 
     paths = _resolve(c, stacks, all_stacks)
+    _check_pack_dir(pack_dir)
+    if output is not None:
+        _write_output(output, None)  # a destination that cannot be written fails before the check runs
     with SynthesisPool(c.project.root, jobs=jobs, expected=len(paths)) as pool:
         from blueprint.engine.check import CheckError, CheckOptions, run_check
         from blueprint.engine.reports import as_text, render
-        from blueprint.generator import write_atomically
 
         options = CheckOptions(
             pack_dir=pack_dir or c.project.policies_dir,
@@ -303,7 +325,7 @@ def check(
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_atomically(output, text, overwrite=True)
+        _write_output(output, text)
         click.echo(f"wrote {output} ({fmt})", err=True)
     sys.exit(report.exit_code())
 
@@ -352,22 +374,18 @@ def stacks_cmd(c: Context, fmt: str) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     help="Write to this file (for editors) instead of standard output.",
 )
-def schema_cmd(output: Path | None) -> None:
+def schema_cmd(output: str | None) -> None:
     """Print the blueprint JSON Schema (draft 2020-12), for editors and other tools."""
-    from blueprint.generator import write_atomically
     from blueprint.schema import schema
 
     text = json.dumps(schema(), indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
     else:
-        try:
-            write_atomically(output, text, overwrite=True)
-        except OSError as exc:
-            raise InputError([f"{output}: cannot write: {exc.strerror or exc}"]) from None
+        _write_output(output, text)
         click.echo(f"wrote {output}", err=True)
 
 
@@ -390,6 +408,38 @@ for _command in cli.commands.values():
     _command.context_settings = {**CONTEXT_SETTINGS, **_command.context_settings}
 
 
+def _check_pack_dir(pack_dir: Path | None) -> None:
+    """`--policy-pack DIR` that cannot be a pack: one line now, not one per stack later."""
+    if pack_dir is None:
+        return  # the project's own policies/ (a broken one fails the check closed, per stack)
+    label = f"{pack_dir}: --policy-pack"
+    try:
+        is_dir = pack_dir.is_dir()
+        has_spec = is_dir and (pack_dir / "PulumiPolicy.yaml").is_file()
+    except OSError as exc:  # a name too long
+        raise InputError([f"{label}: cannot read: {exc.strerror or exc}"]) from None
+    if not is_dir:
+        raise InputError([f"{label}: {'not a folder' if os.path.lexists(pack_dir) else 'no such folder'}"])
+    if not has_spec:
+        raise InputError([f"{label}: no PulumiPolicy.yaml in this folder (not a CrossGuard policy pack)"])
+
+
+def _write_output(output: str, text: str | None) -> None:
+    """`-o FILE` of every command: one writer, one line for whatever goes wrong (exit 2).
+    Without text: only check that FILE could be written."""
+    from blueprint.generator import WriteError, check_writable, write_file
+
+    if not output:
+        raise InputError(["--output: empty file name"])
+    try:
+        if text is None:
+            check_writable(Path(output), devices=True)
+        else:
+            write_file(Path(output), text, devices=True)
+    except WriteError as exc:
+        raise InputError([str(exc)]) from None
+
+
 def _synthesize_one(c: Context, stack: str) -> ResourceGraph:
     from blueprint.engine.workers import SynthError, SynthesisPool
 
@@ -399,25 +449,16 @@ def _synthesize_one(c: Context, stack: str) -> ResourceGraph:
 
         (path,) = _resolve(c, (stack,), False)
         try:
-            sf = load_stack_file(path, c.project.display(path))
+            sf = load_stack_file(path, c.project.display(path), project=c.project.name)
         except BlueprintError as exc:
             raise InputError(exc.problems) from None
         try:
-            return pool.submit(sf.name, sf.config).graph()
+            return pool.submit(sf.name, sf.config, c.project.display(path)).graph()
         except SynthError as exc:
             raise InputError([str(exc)]) from None
 
 
-def _stopped(signum: int, _frame: object) -> None:
-    # Unwind through every `with`, so workers and packs are stopped on the way out (a cancelled
-    # CI job gets SIGTERM), with the shell's 128+N exit code: not 1, which means violations.
-    click.echo("interrupted" if signum == signal.SIGINT else "terminated", err=True)
-    sys.exit(128 + signum)
-
-
 def main() -> None:
+    install_handlers()  # done already by `mlbp` (blueprint.__main__); not by callers of this one
     gc.set_threshold(*GC_THRESHOLDS)  # see blueprint.engine.workers
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored, as in background jobs: keep it so
-            signal.signal(signum, _stopped)
     cli.main(prog_name="mlbp", standalone_mode=True)

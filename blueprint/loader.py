@@ -5,6 +5,9 @@ for bad input."""
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -64,9 +67,10 @@ def stack_name_of(path: Path) -> str:
     return name.removeprefix("Pulumi.")
 
 
-def load_stack_file(path: Path, display: str | None = None) -> StackFile:
+def load_stack_file(path: Path, display: str | None = None, *, project: str | None = None) -> StackFile:
     """Read, validate and parse one stack file. `display` is the name used in messages
-    (defaults to the path as given)."""
+    (defaults to the path as given). With `project` (Pulumi.yaml's name), the stack name (from
+    the file name) is checked too, against the names each cloud accepts."""
     source = display or str(path)
     text = _read_text(path, source)
     try:
@@ -77,18 +81,63 @@ def load_stack_file(path: Path, display: str | None = None) -> StackFile:
     raw = config.get(CONFIG_KEY)
     if raw is None:
         raise BlueprintError([f"{source}: config: missing key '{CONFIG_KEY}' (the blueprint)"])
-    bp = parse_blueprint(raw, source, provider_config=config)
+    name = stack_name_of(path)
+    name_problems = [] if project is None else [f"{source}: {p}" for p in _stack_name_problems(name, raw, project)]
+    try:
+        bp = parse_blueprint(raw, source, provider_config=config)
+    except BlueprintError as exc:
+        raise BlueprintError([*name_problems, *exc.problems]) from None
+    if name_problems:
+        raise BlueprintError(name_problems)
     lines = line_index(text, ("config", CONFIG_KEY))
-    return StackFile(path=path, name=stack_name_of(path), config=config, blueprint=bp, lines=lines)
+    return StackFile(path=path, name=name, config=config, blueprint=bp, lines=lines)
+
+
+def _stack_name_problems(name: str, raw: Any, project: str) -> list[str]:
+    from blueprint.stacknames import stack_name_problems  # noqa: PLC0415 (imports components/)
+
+    blueprint = raw if isinstance(raw, dict) else {}
+    cloud = blueprint.get("cloud")
+    azure = blueprint.get("azure")
+    group = azure.get("resourceGroup") if isinstance(azure, dict) else None
+    return stack_name_problems(
+        name,
+        cloud if isinstance(cloud, str) else None,
+        project=project,
+        resource_group=group if isinstance(group, str) else None,
+    )
 
 
 def _read_text(path: Path, source: str) -> str:
+    """The file's text; BlueprintError for anything but a regular file of at most
+    MAX_FILE_BYTES. Opened without blocking (a FIFO does not hang us), checked on the open
+    descriptor (nothing can be swapped in between), and never read past the limit (a symlink
+    to /dev/zero costs one MiB, not all memory)."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
         raise BlueprintError([f"{source}: no such stack file"]) from None
     except OSError as exc:
-        raise BlueprintError([f"{source}: cannot read: {exc.strerror}"]) from None
+        raise BlueprintError([f"{source}: cannot read: {exc.strerror or exc}"]) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise BlueprintError([f"{source}: cannot read: {os.strerror(errno.EISDIR)}"])
+        if not stat.S_ISREG(mode):
+            raise BlueprintError([f"{source}: not a regular file; a stack file is a YAML file"])
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise BlueprintError([f"{source}: cannot read: {exc.strerror or exc}"]) from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_FILE_BYTES:
         raise BlueprintError([f"{source}: file is larger than {MAX_FILE_BYTES // 1024} KiB; is it a stack file?"])
     try:

@@ -58,10 +58,10 @@ def cost_command(ctx: click.Context, stack: str, fmt: str, ref: str | None) -> N
     try:
         (path,) = project.resolve_stacks((stack,), False)
         display = project.display(path)
-        blueprint = load_stack_file(path, display).blueprint
+        blueprint = load_stack_file(path, display, project=project.name).blueprint
     except BlueprintError as exc:
         raise InputError(exc.problems) from None
-    (result,) = synthesize_stacks(project.root, [path], jobs=1)
+    (result,) = synthesize_stacks(project.root, [path], jobs=1, sources={path: display})
     if isinstance(result, SynthError):
         raise InputError([str(result)])
     current = estimate(result, blueprint)

@@ -105,6 +105,8 @@ def diff(ref: str, old: Estimate, new: Estimate) -> Comparison:
 
 def git_show(root: Path, ref: str, path: Path) -> str:
     """The text of `path` at `ref`; CompareError with one line when git cannot answer."""
+    if not ref or ref.startswith("-"):  # never an option to git
+        raise CompareError(f"{ref!r}: not a git revision")
     git = shutil.which("git")
     if git is None:
         raise CompareError("git is not installed; --compare reads the stack file from git history")
@@ -114,7 +116,14 @@ def git_show(root: Path, ref: str, path: Path) -> str:
     if top_run.returncode != 0:
         raise CompareError(f"{root}: not inside a git repository; --compare needs git history")
     top = top_run.stdout.strip()
-    rel = path.resolve().relative_to(Path(top).resolve()).as_posix()
+    try:
+        rel = path.resolve().relative_to(Path(top).resolve()).as_posix()
+    except ValueError:
+        raise CompareError(
+            f"{path}: outside the git repository {top}; --compare reads the stack file's history from it"
+        ) from None
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise CompareError(f"{path}: cannot resolve: {exc}") from None
     verify = subprocess.run(
         [git, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
         cwd=root,
@@ -140,7 +149,7 @@ def estimate_at_ref(root: Path, stack_path: Path, ref: str) -> Estimate:
             blueprint = load_stack_file(old_path, f"{stack_path.name}@{ref}").blueprint
         except BlueprintError as exc:
             raise CompareError(f"{stack_path.name} at {ref} is not a valid stack: {exc.problems[0]}") from None
-        (result,) = synthesize_stacks(root, [old_path], jobs=1)
+        (result,) = synthesize_stacks(root, [old_path], jobs=1, sources={old_path: f"{stack_path.name}@{ref}"})
     if isinstance(result, SynthError):
         raise CompareError(f"{stack_path.name} at {ref}: {result}")
     return estimate(result, blueprint)

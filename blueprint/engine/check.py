@@ -7,6 +7,7 @@ produced, so a broken pack can never look like a clean one."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from typing import Any
 from blueprint.cost import estimate
 from blueprint.cost.compare import CompareError, StackNotAtRef, estimate_at_ref
 from blueprint.cost.policy import STACK_FILE_ENV
-from blueprint.engine.analyzer import PackError, analyze_stream, launch
+from blueprint.engine.analyzer import LaunchedPack, PackError, analyze_stream, launch
 from blueprint.engine.locate import blueprint_lines
 from blueprint.engine.model import AnalysisResult, ResourceGraph
 from blueprint.engine.reports import CheckReport, CostSummary, StackResult
@@ -62,32 +63,28 @@ def run_check(
         project_name = project_name_of(project.root)
         progress(f"checking {len(stack_files)} stack(s), {options.jobs} at a time")
 
+        packs = _LivePacks()
+
         def one(sf: StackFile) -> StackResult:
-            synthesis = pool.submit(sf.name, sf.config)
+            synthesis = pool.submit(sf.name, sf.config, project.display(sf.path))
+            launched: LaunchedPack | None = None
             try:
                 # The pack starts while its stack synthesizes, and analyzes each resource as
                 # soon as the program registers it, as the engine does during a preview.
-                launched = launch(
-                    options.pack_dir,
-                    project=project_name,
-                    stack=sf.name,
-                    timeout=options.timeout,
-                    env={STACK_FILE_ENV: str(sf.path.resolve())},
+                launched = packs.add(
+                    launch(
+                        options.pack_dir,
+                        project=project_name,
+                        stack=sf.name,
+                        timeout=options.timeout,
+                        env={STACK_FILE_ENV: str(sf.path.resolve())},
+                    )
                 )
-            except PackError as exc:
-                synthesis.cancel()
-                raise CheckError([f"{sf.name}: {exc}"]) from None
-            try:
                 config = configs[sf.name]
                 if options.compare_ref is not None:
                     config = with_base_cost(config, _base_cost(project, sf, options.compare_ref))
-            except CheckError:
-                launched.close()
-                synthesis.cancel()
-                raise
-            deadline = time.monotonic() + launched.deadline.remaining()
-            try:
-                analysis = analyze_stream(
+                deadline = time.monotonic() + launched.deadline.remaining()
+                analysis = analyze_stream(  # closes the pack, however it ends
                     options.pack_dir,
                     project=project_name,
                     stack=sf.name,
@@ -95,12 +92,18 @@ def run_check(
                     policy_config=config,
                     launched=launched,
                 )
-            except SynthError as exc:
-                raise CheckError([str(exc)]) from None
-            except PackError as exc:
+                packs.close(launched)
+                return _result(project, sf, synthesis.graph(), analysis, progress)
+            except BaseException as exc:
+                # Every way out stops this stack's pack and worker: none outlives the check.
+                if launched is not None:
+                    packs.close(launched)
                 synthesis.cancel()
-                raise CheckError([f"{sf.name}: {exc}"]) from None
-            return _result(project, sf, synthesis.graph(), analysis, progress)
+                if isinstance(exc, SynthError):
+                    raise CheckError([str(exc)]) from None
+                if isinstance(exc, PackError):
+                    raise CheckError([f"{sf.name}: {exc}"]) from None
+                raise
 
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as threads:
             futures = [threads.submit(one, sf) for sf in stack_files]
@@ -112,13 +115,48 @@ def run_check(
                         results.append(future.result())
                     except CheckError as exc:
                         errors.extend(exc.problems)
-            except BaseException:  # interrupted or terminated: stop the workers so no thread waits on one
+            except BaseException:  # interrupted, terminated or a bug: stop every worker and pack
                 threads.shutdown(wait=False, cancel_futures=True)
+                packs.stop()
                 pool.close()
                 raise
     if errors:
         raise CheckError(errors)
     return CheckReport(stacks=tuple(results))
+
+
+class _LivePacks:
+    """The packs running for a check, so that an interrupted one (Ctrl-C, SIGTERM) stops them
+    all at once rather than letting each run to its deadline; a pack that finishes starting
+    after that is stopped as soon as it is added."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._packs: list[LaunchedPack] = []
+        self._stopped = False
+
+    def add(self, pack: LaunchedPack) -> LaunchedPack:
+        with self._lock:
+            stopped = self._stopped
+            if not stopped:
+                self._packs.append(pack)
+        if stopped:
+            pack.close()
+            raise CheckError([f"{pack.stack}: check cancelled"])
+        return pack
+
+    def close(self, pack: LaunchedPack) -> None:
+        with self._lock:
+            if pack in self._packs:
+                self._packs.remove(pack)
+        pack.close()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            packs, self._packs = self._packs, []
+        for pack in packs:
+            pack.close()
 
 
 def _result(
@@ -171,7 +209,7 @@ def _load_all(project: Project, paths: list[Path]) -> list[StackFile]:
     loaded: list[StackFile] = []
     for path in paths:
         try:
-            loaded.append(load_stack_file(path, project.display(path)))
+            loaded.append(load_stack_file(path, project.display(path), project=project.name))
         except BlueprintError as exc:
             problems.extend(exc.problems)
     if problems:

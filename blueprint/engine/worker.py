@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from blueprint.engine.synth import SynthError, synthesize
 from blueprint.engine.workers import Job
+from blueprint.project import STACK_SOURCE_ENV
 
 
 def main(argv: list[str]) -> int:
@@ -33,6 +34,8 @@ def main(argv: list[str]) -> int:
         send("error", f"the synthesis worker got {type(job).__name__}, not a Job")
         return 2
     root = Path(job.root)
+    if job.source:  # the program names the stack file in its errors: name the one we read
+        os.environ[STACK_SOURCE_ENV] = job.source
     try:
         synthesize(
             root / "__main__.py",

@@ -42,6 +42,7 @@ class Job:
     project: str
     stack: str
     config: Mapping[str, Any]
+    source: str = ""  # the stack file as messages name it (blueprint.project.stack_source)
 
 
 def project_name_of(root: Path) -> str:
@@ -126,6 +127,10 @@ class _Worker:
             stdout=sys.stderr.fileno() if _has_fileno(sys.stderr) else subprocess.DEVNULL,
             pass_fds=(write_fd,),
             env=env,
+            # Its own process group: Ctrl-C in a terminal reaches the whole foreground group, and
+            # a worker still importing would print a KeyboardInterrupt traceback. The parent
+            # decides and kills it; a parent that is gone leaves it EOF or a broken pipe.
+            start_new_session=True,
         )
         os.close(write_fd)
         self._results: IO[bytes] = os.fdopen(read_fd, "rb")
@@ -199,11 +204,12 @@ class SynthesisPool:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def submit(self, stack: str, config: Mapping[str, Any]) -> Synthesis:
+    def submit(self, stack: str, config: Mapping[str, Any], source: str = "") -> Synthesis:
+        """Synthesize `stack` with `config`; `source`: its stack file as messages should name it."""
         if self._project is None:
             self._project = project_name_of(self.root)
         synthesis = Synthesis(stack, self._project, self._finished)
-        job = Job(str(self.root), self._project, stack, dict(config))
+        job = Job(str(self.root), self._project, stack, dict(config), source)
         with self._lock:
             if self._closed:
                 synthesis._deliver(SynthError(f"{stack}: synthesis cancelled"))
@@ -242,10 +248,17 @@ class SynthesisPool:
 
 
 def synthesize_stacks(
-    root: Path, stack_paths: list[Path], *, jobs: int, timeout: float | None = None
+    root: Path,
+    stack_paths: list[Path],
+    *,
+    jobs: int,
+    timeout: float | None = None,
+    sources: Mapping[Path, str] | None = None,
 ) -> list[ResourceGraph | SynthError]:
     """Synthesize each stack file in its own fresh process, `jobs` at a time; results in input
-    order, a SynthError in place of each stack that could not be loaded or synthesized."""
+    order, a SynthError in place of each stack that could not be loaded or synthesized.
+    `sources`: how messages name a stack file (default: its path)."""
+    sources = sources or {}
     # Here, not at the top: the CLI imports this module to start workers before the loader.
     from blueprint.errors import BlueprintError  # noqa: PLC0415
     from blueprint.loader import load_stack_file  # noqa: PLC0415
@@ -255,11 +268,11 @@ def synthesize_stacks(
         started: list[Synthesis | SynthError] = []
         for path in stack_paths:
             try:
-                sf = load_stack_file(path)
+                sf = load_stack_file(path, sources.get(path))
             except BlueprintError as exc:
                 started.append(SynthError(f"{path.name}: " + "; ".join(exc.problems)))
                 continue
-            started.append(pool.submit(sf.name, sf.config))
+            started.append(pool.submit(sf.name, sf.config, sources.get(path, str(path))))
         results: list[ResourceGraph | SynthError] = []
         for item in started:
             if isinstance(item, SynthError):

@@ -9,6 +9,7 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from blueprint.model import Blueprint
+from blueprint.project import stack_source
 from components.azure import naming, roles
 from components.azure.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
 from components.azure.budget import Budget, BudgetArgs, check_alert_count, first_of_this_month
@@ -57,7 +58,7 @@ class Platform(pulumi.ComponentResource):
                 check_address_ranges(bp.network.cidr)
             check_alert_count(bp.budget)
         except ValueError as exc:
-            raise pulumi.RunError(f"stacks/Pulumi.{stack}.yaml: {exc}") from None
+            raise pulumi.RunError(f"{stack_source(stack)}: {exc}") from None
         super().__init__("mlplat:azure:Platform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         client = authorization.get_client_config()
