@@ -38,7 +38,7 @@ from typing import IO, Any
 
 import yaml
 
-from blueprint.errors import format_path
+from blueprint.errors import format_path, printable
 from blueprint.yamlsrc import parse_yaml, yaml_error_message
 
 # Passed where the engine passes its own gRPC address; neither SDK dials it.
@@ -241,7 +241,7 @@ class _Tail:
     def text(self, last: int = _STDERR_LINES_SHOWN) -> str:
         with self._lock:
             lines = [line for line in self._lines if line.strip()][-last:]
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)  # shown on a terminal, never obeyed
 
 
 def _drain(stream: IO[bytes], tail: _Tail) -> None:
