@@ -20,6 +20,7 @@ from click.decorators import FC
 from blueprint import __version__
 from blueprint.catalog import CLOUDS, load_catalog
 from blueprint.clierror import InputError
+from blueprint.cliparams import MAX_TIMEOUT_SECONDS, FiniteFloatRange
 from blueprint.cost.cli import cost_command
 from blueprint.engine.reports import FORMATS
 from blueprint.engine.workers import GC_THRESHOLDS
@@ -132,7 +133,7 @@ def cli(ctx: click.Context, project_dir: str | None) -> None:
     "--cost-center", default="cc-0000", show_default=True, help="Cost-allocation code (tag and budget filter)."
 )
 @click.option(
-    "--monthly-budget", type=click.FloatRange(min=0, min_open=True), help="Budget in USD/month. Default: by preset."
+    "--monthly-budget", type=FiniteFloatRange(min=0, min_open=True), help="Budget in USD/month. Default: by preset."
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing stack file.")
 @pass_context
@@ -261,7 +262,7 @@ def plan(c: Context, stack: str, fmt: str) -> None:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True, max=MAX_TIMEOUT_SECONDS),
     default=120.0,
     show_default=True,
     help="Seconds each stack may take, synthesis and policy pack together, before the check fails.",

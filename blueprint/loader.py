@@ -6,6 +6,7 @@ for bad input."""
 from __future__ import annotations
 
 import errno
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ from blueprint.yamlsrc import line_index, parse_yaml, yaml_error_message
 
 CONFIG_KEY = "ml-platform:blueprint"
 MAX_FILE_BYTES = 1024 * 1024
+SECURE_MESSAGE = "is a secure value: the blueprint holds no secrets (mlbp never decrypts one); write it in plain text"
+REDACTED = "[redacted]"  # what is left of a ciphertext once a stack file is read
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +80,9 @@ def load_stack_file(path: Path, display: str | None = None, *, project: str | No
         doc = parse_yaml(text)
     except yaml.YAMLError as exc:
         raise BlueprintError([f"{source}: {yaml_error_message(exc)}"]) from None
-    config = _config_of(doc, source)
+    # A ciphertext never leaves the loader: every `secure:` value (anywhere in the config) keeps
+    # its shape, so it still reads as a secret, but not its text.
+    config = redact_secrets(_config_of(doc, source))
     raw = config.get(CONFIG_KEY)
     if raw is None:
         raise BlueprintError([f"{source}: config: missing key '{CONFIG_KEY}' (the blueprint)"])
@@ -163,16 +168,107 @@ def _config_of(doc: Any, source: str) -> dict[str, Any]:
 
 def parse_blueprint(raw: Any, source: str, *, provider_config: dict[str, Any] | None = None) -> Blueprint:
     """Validate a blueprint object (schema + semantic checks) and build the dataclasses."""
+    if is_secure_value(raw):
+        raise BlueprintError(_lines(source, [("$", SECURE_MESSAGE)]))
     if not isinstance(raw, dict):
         raise BlueprintError([f"{source}: $: the blueprint must be a mapping (got {type(raw).__name__})"])
     key_problems = list(_non_string_keys(raw))
     if key_problems:  # the schema and the checks below assume string keys (as in JSON)
         raise BlueprintError(_lines(source, key_problems))
-    problems = list(schema_problems(raw))
-    problems += list(semantic_problems(raw, provider_config or {}))
+    # Pulumi reads `{secure: ...}` anywhere as a secret, never as data (a tag named `secure`):
+    # each is refused, and the other checks see an opaque stand-in that prints nothing of it.
+    secret_paths = _secure_paths(raw)
+    checked = _with_stand_ins(raw, secret_paths)
+    problems = [(format_path(path), SECURE_MESSAGE) for path in secret_paths]
+    problems += list(non_finite_problems(checked))
+    reported = {path for path, _ in problems}
+    problems += [p for p in schema_problems(checked) if p[0] not in reported]
+    problems += [p for p in semantic_problems(checked, provider_config or {}) if p[0] not in reported]
     if problems:
         raise BlueprintError(_lines(source, problems))
     return _build(raw)
+
+
+def is_secure_value(value: Any) -> bool:
+    """Pulumi's rule (sdk/go/common/resource/config `isSecureValue`): a mapping of exactly one
+    key, `secure`, whose value is a string (the ciphertext)."""
+    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("secure"), str)
+
+
+class _Secret:
+    """Stands in for a `secure:` value during validation: it is no JSON type, so it matches no
+    schema type, and it prints as what it is, never as its ciphertext."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "a secure value"
+
+    __str__ = __repr__
+
+
+SECRET = _Secret()
+
+
+def _secure_paths(raw: Any) -> list[tuple[str | int, ...]]:
+    """Paths of every `secure:` value, in document order (iteratively: no recursion limit)."""
+    found: list[tuple[str | int, ...]] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(raw, ())]
+    while stack:
+        value, path = stack.pop()
+        if is_secure_value(value):
+            found.append(path)
+        elif isinstance(value, dict):
+            stack.extend((item, (*path, key)) for key, item in reversed(value.items()) if isinstance(key, str))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, i)) for i, item in reversed(list(enumerate(value))))
+    return found
+
+
+def _with_stand_ins(raw: Any, paths: list[tuple[str | int, ...]], stand_in: Any = SECRET) -> Any:
+    """`raw` with the value at each path replaced by `stand_in`; only the containers on the
+    way are copied (shared ones, from YAML aliases, once), so `raw` itself is unchanged."""
+    if not paths:
+        return raw
+    copies: dict[int, Any] = {}
+
+    def copy_of(value: Any) -> Any:
+        if id(value) not in copies:
+            copies[id(value)] = dict(value) if isinstance(value, dict) else list(value)
+        return copies[id(value)]
+
+    root = copy_of(raw)
+    for path in paths:
+        original, node = raw, root
+        for part in path[:-1]:
+            original = original[part]
+            child = copy_of(original)
+            node[part] = child
+            node = child
+        node[path[-1]] = stand_in
+    return root
+
+
+def redact_secrets(config: dict[str, Any]) -> dict[str, Any]:
+    """The config with every ciphertext replaced by REDACTED (a `secure:` value stays one)."""
+    paths = _secure_paths(config)
+    return cast(dict[str, Any], _with_stand_ins(config, paths, {"secure": REDACTED})) if paths else config
+
+
+def non_finite_problems(raw: Any) -> list[tuple[str, str]]:
+    """NaN and infinities (YAML `.nan`, `.inf`, `1e400` in JSON) pass every `minimum` and
+    `maximum` (comparisons with NaN are false) and break every sum; no field takes one."""
+    problems: list[tuple[str, str]] = []
+    stack: list[tuple[Any, list[str | int]]] = [(raw, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append((format_path(path), f"must be a finite number (got {value})"))
+        elif isinstance(value, dict):
+            stack.extend((item, [*path, key]) for key, item in value.items() if isinstance(key, str))
+        elif isinstance(value, list):
+            stack.extend((item, [*path, i]) for i, item in enumerate(value))
+    return sorted(problems)
 
 
 def _non_string_keys(raw: dict[str, Any]) -> list[tuple[str, str]]:

@@ -7,6 +7,8 @@ already reported those)."""
 from __future__ import annotations
 
 import ipaddress
+import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -64,6 +66,8 @@ def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> I
         yield from _cloud_limits(raw, cloud)
         yield from _kubernetes_version(raw, cloud)
         yield from _gke_maintenance(raw, cloud)
+    yield from _tags(raw, cloud)
+    yield from _node_labels(raw)
     yield from _network(raw)
     yield from _maintenance(raw)
     yield from _workloads(raw)
@@ -123,6 +127,89 @@ def version_problem(cloud: Cloud, version: str | None, day: date, channel: str |
         return None
     pick = "pick one of those" if len(supported) > 1 else "pick that one" if supported else "update the calendar"
     return f"{version} {reason} ({choices}); {pick}"
+
+
+# --- tags and labels: what each cloud accepts (sources in tests/unit/test_hostile_tags.py) ----
+
+# Every value that becomes a tag or label (owner, costCenter, tags) is one line of printable
+# text on every cloud: a line break or an escape sequence in a tag is never meant.
+_TAG_FIELDS = ("owner", "costCenter")
+# AWS: letters, numbers and spaces (Unicode), and `_ . : / = + - @`; `aws:` is reserved.
+_AWS_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+# Azure: tag names cannot contain these; values are free text up to 256 characters.
+_AZURE_TAG_NAME_FORBIDDEN = frozenset("<>%&\\?/")
+# Kubernetes label values (node labels, taint values): empty, or at most 63 characters,
+# alphanumeric at both ends, `-`, `_` and `.` between. Keys: optional DNS prefix, a name like that.
+_K8S_LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+_K8S_LABEL_KEY = re.compile(
+    r"(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+)
+
+
+def _control_character(text: str) -> str | None:
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _aws_tag_problem(text: str) -> str | None:
+    if text[:4].lower() == "aws:":
+        return "must not start with 'aws:' (reserved by AWS)"
+    for ch in text:
+        if not (ch.isalnum() or unicodedata.category(ch) == "Zs" or ch in _AWS_TAG_PUNCTUATION):
+            return f"{ch!r} is not allowed in an AWS tag (letters, numbers, spaces and _ . : / = + - @)"
+    return None
+
+
+def _tag_text_problems(where: str, text: str, cloud: Cloud | None, *, key: bool) -> Iterator[Problem]:
+    control = _control_character(text)
+    if control is not None:
+        yield where, f"must be one line of printable text (has the control character {control})"
+        return
+    if cloud == "aws":
+        problem = _aws_tag_problem(text)
+        if problem is not None:
+            yield where, problem
+    elif cloud == "azure" and key:
+        bad = sorted(set(text) & _AZURE_TAG_NAME_FORBIDDEN)
+        if bad:
+            yield where, f"an Azure tag name cannot contain {' '.join(bad)}"
+    # gcp: keys and values are mapped to label syntax (components/common/tagging.gcp_label).
+
+
+def _tags(raw: dict[str, Any], cloud: Cloud | None) -> Iterator[Problem]:
+    for name in _TAG_FIELDS:
+        value = raw.get(name)
+        if isinstance(value, str):
+            yield from _tag_text_problems(format_path([name]), value, cloud, key=False)
+    tags = raw.get("tags")
+    for key, value in tags.items() if isinstance(tags, dict) else ():
+        if isinstance(key, str):
+            yield from _tag_text_problems(format_path(["tags", key]), key, cloud, key=True)
+        if isinstance(value, str):
+            yield from _tag_text_problems(format_path(["tags", key]), value, cloud, key=False)
+
+
+def _node_labels(raw: dict[str, Any]) -> Iterator[Problem]:
+    """GPU pool labels and taint values become Kubernetes node labels and taints."""
+    value_rule = "must be empty or up to 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
+    for i, pool in _items(raw, "gpuPools"):
+        labels = pool.get("labels")
+        for key, value in labels.items() if isinstance(labels, dict) else ():
+            where = format_path(["gpuPools", i, "labels", key])
+            if isinstance(key, str) and not (len(key.rpartition("/")[0]) <= 253 and _K8S_LABEL_KEY.fullmatch(key)):
+                yield where, "is not a Kubernetes label key ([prefix/]name, the name up to 63 characters)"
+            elif isinstance(value, str) and not _K8S_LABEL_VALUE.fullmatch(value):
+                yield where, f"is not a Kubernetes label value: {value_rule}"
+        for j, taint in _items(pool, "taints"):
+            value = taint.get("value")
+            if isinstance(value, str) and not _K8S_LABEL_VALUE.fullmatch(value):
+                yield (
+                    format_path(["gpuPools", i, "taints", j, "value"]),
+                    f"is not a Kubernetes taint value: {value_rule}",
+                )
 
 
 GCP_MAX_ROTATION_DAYS = 90  # Cloud KMS allows longer, but our policy (and CIS GCP 1.10) caps it

@@ -48,7 +48,7 @@ from blueprint.engine.packs import (
     read_pack_spec,
     start_pack,
 )
-from blueprint.errors import format_path
+from blueprint.errors import format_path, printable
 
 __all__ = ["PackError", "analyze"]
 
@@ -214,7 +214,7 @@ class _Client:
                 raise self._timed_out(what) from None
             # A pack that died mid-call leaves a vague transport error; its exit code says more.
             raise self._running.give_up(
-                f"failed in {what}: {err.details() or code}",
+                f"failed in {what}: {printable(err.details() or str(code))}",
                 during=f"during {what}",
                 exit_wait=_EXIT_GRACE_SECONDS,
             ) from None
@@ -586,7 +586,15 @@ class _Run:
         answer = self.client.call_optional(
             "AnalyzeStack", "AnalyzeStack", analyzer_pb2.AnalyzeStackRequest(resources=resources)
         )
-        if answer is None:  # the engine skips packs that predate AnalyzeStack
+        if answer is None:
+            # The engine skips packs that predate AnalyzeStack; such packs declare no stack
+            # policies. One that declares them and does not run them gave no verdict on them.
+            declared = self._active("stack")
+            if declared:
+                raise PackError(
+                    f"policy pack {self.spec.label} declares stack policies ({', '.join(declared)}) "
+                    "but does not implement AnalyzeStack: they did not run"
+                )
             return
         for d in answer.diagnostics:
             self.diagnostics.append(self._diagnostic(d, d.urn if d.urn in self.by_urn else None))

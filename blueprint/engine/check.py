@@ -6,7 +6,6 @@ produced, so a broken pack can never look like a clean one."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from blueprint.cost.policy import STACK_FILE_ENV
 from blueprint.engine.analyzer import LaunchedPack, PackError, analyze_stream, launch
 from blueprint.engine.locate import blueprint_lines
 from blueprint.engine.model import AnalysisResult, ResourceGraph
+from blueprint.engine.packs import PolicyConfigError, read_policy_config
 from blueprint.engine.reports import CheckReport, CostSummary, StackResult
 from blueprint.engine.workers import SynthError, SynthesisPool, project_name_of
 from blueprint.errors import BlueprintError
@@ -222,11 +222,6 @@ def _policy_config(project: Project, options: CheckOptions, sf: StackFile) -> di
     if options.pack_config is None and not path.is_file():
         return None  # a pack without per-environment configs runs with its own defaults
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CheckError([f"{project.display(path)}: no such policy pack config"]) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckError([f"{project.display(path)}: not a JSON policy pack config: {exc}"]) from None
-    if not isinstance(value, dict):
-        raise CheckError([f"{project.display(path)}: must be a JSON object of policy name -> level or settings"])
-    return value
+        return read_policy_config(path, project.display(path))
+    except PolicyConfigError as exc:
+        raise CheckError(exc.problems) from None

@@ -20,6 +20,8 @@ Neither SDK dials the engine address, so a placeholder stands in for an engine s
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import queue
 import shutil
@@ -35,6 +37,9 @@ from pathlib import Path
 from typing import IO, Any
 
 import yaml
+
+from blueprint.errors import format_path, printable
+from blueprint.yamlsrc import parse_yaml, yaml_error_message
 
 # Passed where the engine passes its own gRPC address; neither SDK dials it.
 ENGINE_ADDRESS_PLACEHOLDER = "127.0.0.1:0"
@@ -85,9 +90,15 @@ def read_pack_spec(pack_dir: Path) -> PackSpec:
     if not path.is_file():
         raise PackError(f"policy pack {label}: no PulumiPolicy.yaml in {pack_dir}")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise PackError(f"policy pack {label}: cannot read {path}: {err}") from err
+        data = path.read_bytes()
+    except OSError as err:
+        raise PackError(f"policy pack {label}: cannot read {path}: {err.strerror or err}") from None
+    try:  # strict and bounded, like a stack file: nesting, aliases and duplicate keys
+        doc = parse_yaml(data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise PackError(f"policy pack {label}: {path}: not UTF-8 text (byte {err.start})") from None
+    except yaml.YAMLError as err:
+        raise PackError(f"policy pack {label}: {path}: {yaml_error_message(err)}") from None
     if not isinstance(doc, dict):
         raise PackError(f"policy pack {label}: {path} is not a mapping")
     runtime, options = _runtime_of(doc.get("runtime"))
@@ -103,6 +114,106 @@ def read_pack_spec(pack_dir: Path) -> PackSpec:
         version=str(version) if version is not None else "",
         description=str(description) if description is not None else "",
     )
+
+
+# --- policy pack config files (`--policy-pack-config`, <pack>/config/<env>.json) ---------------
+
+MAX_CONFIG_BYTES = 1024 * 1024
+# Policy configs are a level or a few settings per policy. Deeper documents are refused before
+# anything recursive (the pack's protobuf Struct, our marshalling) meets them.
+MAX_CONFIG_DEPTH = 32
+CONFIG_SHAPE = "must be a JSON object of policy name -> level or settings"
+
+
+class PolicyConfigError(Exception):
+    """A policy pack config file that cannot be used; one `file: $.path: message` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _NonFinite(float):
+    """NaN or an infinity as written in the file (`NaN`, `Infinity`, `1e400`), to be reported."""
+
+    literal: str
+
+    def __new__(cls, literal: str) -> _NonFinite:
+        number = super().__new__(cls, float(literal.replace("Infinity", "inf")))
+        number.literal = literal
+        return number
+
+
+def _number(literal: str) -> float:
+    number = float(literal)
+    return number if math.isfinite(number) else _NonFinite(literal)
+
+
+class _Object(dict[str, Any]):
+    duplicates: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    out = _Object()
+    out.duplicates = []
+    for key, value in pairs:
+        if key in out:
+            out.duplicates.append(key)
+        out[key] = value
+    return out
+
+
+def read_policy_config(path: Path, display: str) -> dict[str, Any]:
+    """Parse a policy pack config file: a JSON object whose numbers are finite, whose keys are
+    unique and whose nesting is shallow. PolicyConfigError names the file and the `$.path`."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PolicyConfigError([f"{display}: no such policy pack config"]) from None
+    except OSError as exc:
+        raise PolicyConfigError([f"{display}: cannot read: {exc.strerror or exc}"]) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise PolicyConfigError([f"{display}: larger than {MAX_CONFIG_BYTES // 1024} KiB; is it a policy pack config?"])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyConfigError([f"{display}: not UTF-8 text (byte {exc.start})"]) from None
+    too_deep = f"{display}: nested more than {MAX_CONFIG_DEPTH} levels deep"
+    try:
+        value = json.loads(text, object_pairs_hook=_object, parse_float=_number, parse_constant=_NonFinite)
+    except RecursionError:
+        raise PolicyConfigError([too_deep]) from None
+    except json.JSONDecodeError as exc:
+        raise PolicyConfigError(
+            [f"{display}: not a JSON policy pack config: {exc.msg} (line {exc.lineno}, column {exc.colno})"]
+        ) from None
+    if not isinstance(value, dict):
+        raise PolicyConfigError([f"{display}: $: {CONFIG_SHAPE}"])
+    problems: list[tuple[str, str]] = []
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        item, where = stack.pop()
+        if len(where) > MAX_CONFIG_DEPTH:
+            raise PolicyConfigError([too_deep])
+        if isinstance(item, _NonFinite):
+            problems.append((format_path(where), f"must be a finite number (got {item.literal})"))
+        elif isinstance(item, dict):
+            problems.extend((format_path([*where, key]), "duplicate key") for key in getattr(item, "duplicates", ()))
+            stack.extend((v, [*where, k]) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, [*where, i]) for i, v in enumerate(item))
+    if problems:
+        raise PolicyConfigError([f"{display}: {at}: {message}" for at, message in sorted(problems)])
+    return _plain_json(value)
+
+
+def _plain_json(value: Any) -> Any:
+    """Plain dicts and floats again (depth is bounded by now)."""
+    if isinstance(value, dict):
+        return {k: _plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(v) for v in value]
+    return value
 
 
 def _runtime_of(value: object) -> tuple[str | None, dict[str, Any]]:
@@ -130,7 +241,7 @@ class _Tail:
     def text(self, last: int = _STDERR_LINES_SHOWN) -> str:
         with self._lock:
             lines = [line for line in self._lines if line.strip()][-last:]
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)  # shown on a terminal, never obeyed
 
 
 def _drain(stream: IO[bytes], tail: _Tail) -> None:

@@ -30,6 +30,7 @@ from pulumi.runtime.sync_await import _sync_await
 from blueprint.engine.mocks import PlatformMocks
 from blueprint.engine.model import ResourceGraph, ResourceRecord
 from blueprint.engine.workers import SynthError, project_name_of, synthesize_stacks
+from blueprint.semantics import PROVIDER_KEYS
 
 __all__ = ["RecordingMonitor", "SynthError", "project_name_of", "synthesize", "synthesize_stacks"]
 
@@ -190,11 +191,15 @@ def _json_safe(value: Any) -> Any:
 
 def config_for_pulumi(config: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
     """Stack config as the Pulumi CLI hands it to a program: every value a string (objects
-    as JSON); `secure:` values stay unknown secrets and are never decrypted."""
+    as JSON); `secure:` values stay unknown secrets and are never decrypted. The provider
+    settings the program compares with the blueprint are left unset when secret, as `mlbp
+    validate` leaves them unchecked: their plain value is unknown offline."""
     values: dict[str, str] = {}
     secrets: list[str] = []
     for key, value in config.items():
         if isinstance(value, dict) and set(value) == {"secure"}:
+            if key in PROVIDER_KEYS:
+                continue
             values[key] = "[secret]"
             secrets.append(key)
         elif isinstance(value, str):

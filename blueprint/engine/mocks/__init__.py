@@ -34,17 +34,23 @@ def context_from_config(project: str, stack: str, config: Mapping[str, Any]) -> 
     bp = config.get("ml-platform:blueprint")
     aws_block = bp.get("aws") if isinstance(bp, dict) else None
     account = aws_block.get("accountId") if isinstance(aws_block, dict) else None
-    region = config.get("aws:region") or config.get("gcp:region") or config.get("azure-native:location")
+    region = _text(config, "aws:region") or _text(config, "gcp:region") or _text(config, "azure-native:location")
     return MockContext(
         project=project,
         stack=stack,
-        region=str(region or "us-east-1"),
+        region=region or "us-east-1",
         # The mocked credentials' account: the blueprint's pinned one unless a test says
         # otherwise (MLBP_MOCK_AWS_ACCOUNT), to exercise the program's account check offline.
         aws_account=os.environ.get("MLBP_MOCK_AWS_ACCOUNT") or str(account or MOCK_AWS_ACCOUNT),
-        gcp_project=str(config.get("gcp:project") or "mock-project"),
-        azure_subscription=str(config.get("azure-native:subscriptionId") or MOCK_AZURE_SUBSCRIPTION),
+        gcp_project=_text(config, "gcp:project") or "mock-project",
+        azure_subscription=_text(config, "azure-native:subscriptionId") or MOCK_AZURE_SUBSCRIPTION,
     )
+
+
+def _text(config: Mapping[str, Any], key: str) -> str | None:
+    """A plain string setting; a `secure:` one (a ciphertext we never decrypt) counts as unset."""
+    value = config.get(key)
+    return value if isinstance(value, str) and value else None
 
 
 class PlatformMocks(Mocks):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from blueprint.engine.model import Diagnostic, Level
 from blueprint.engine.reports.base import CheckReport, StackResult, budget_usd, located_message, usd
+from blueprint.errors import printable
 
 _COMMANDS: dict[Level, str] = {
     "mandatory": "error",
@@ -48,8 +49,8 @@ def _command(name: str, properties: dict[str, str], message: str) -> str:
 
 
 def escape_data(text: str) -> str:
-    # "%" first, or the escapes added below would be escaped again
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # "%" first, or the escapes added below would be escaped again; then nothing a log viewer obeys
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

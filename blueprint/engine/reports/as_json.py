@@ -13,13 +13,14 @@ from typing import Any
 
 from blueprint.engine.model import Diagnostic
 from blueprint.engine.reports.base import CheckReport, CostSummary, StackResult
+from blueprint.errors import printable_json
 
 
 def render(report: CheckReport) -> str:
     summary: dict[str, int] = {"stacks": len(report.stacks), "resources": report.resources()}
     summary.update(report.counts().items())  # one count per level, zeros included
     document = {"stacks": [_stack(s) for s in report.ordered()], "summary": summary}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return printable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _stack(stack: StackResult) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from blueprint.engine.reports.base import (
     totals_line,
     usd,
 )
+from blueprint.errors import printable
 
 MARKER = "<!-- mlbp-check -->"
 _NONE = "—"
@@ -86,12 +87,13 @@ def _row(cells: Sequence[str]) -> str:
 
 def cell(text: str) -> str:
     """Text safe inside a table cell: a pipe would end the cell, a newline the row."""
-    escaped = html.escape(text, quote=False).replace("|", "\\|")
-    return escaped.replace("\r\n", "<br>").replace("\r", "<br>").replace("\n", "<br>")
+    one_break = text.replace("\r\n", "\n").replace("\r", "\n")
+    escaped = html.escape(printable(one_break), quote=False).replace("|", "\\|")
+    return escaped.replace("\n", "<br>")
 
 
 def code(text: str) -> str:
     """An identifier as inline code, where Markdown and HTML stay literal (only the pipe is special)."""
     if "`" in text:
         return cell(text)  # a backtick would close the span early
-    return "`" + " ".join(text.splitlines()).replace("|", "\\|") + "`"
+    return "`" + " ".join(printable(line) for line in text.splitlines()).replace("|", "\\|") + "`"

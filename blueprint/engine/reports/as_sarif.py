@@ -21,6 +21,7 @@ from blueprint.engine.reports.base import (
     located_message,
     resource_of,
 )
+from blueprint.errors import printable_json
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL_NAME = "mlbp"
@@ -64,7 +65,7 @@ def render(report: CheckReport) -> str:
         "properties": {"mlbpCosts": {s.stack: cost_properties(s) for s in report.ordered() if s.cost}},
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return printable_json(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
 def fingerprint(stack: str, policy: str, urn: str | None) -> str:

@@ -16,6 +16,7 @@ from blueprint.engine.reports.base import (
     totals_line,
     usd,
 )
+from blueprint.errors import printable
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -67,6 +68,7 @@ def _stack_lines(stack: StackResult, color: bool) -> Iterator[str]:
 def _violation_lines(stack: StackResult, diagnostic: Diagnostic) -> Iterator[str]:
     type_, name = resource_of(diagnostic.urn)
     resource = f"{name} ({type_})" if type_ else name
-    yield f"    {stack.location(diagnostic.urn)}: {diagnostic.policy}: {resource}"  # file:line first: clickable
+    # file:line first: clickable. Pack text (policy names, messages) is shown, never obeyed.
+    yield f"    {stack.location(diagnostic.urn)}: {printable(diagnostic.policy)}: {printable(resource)}"
     for text in diagnostic.message.splitlines() or [""]:
-        yield f"      {text}"
+        yield f"      {printable(text)}"
