@@ -9,7 +9,9 @@ expect the same finding, and the security findings of the batch must be exactly 
 ones (nothing missed, nothing else). Non-prod semantics (public endpoints limited to known
 ranges) are checked by analyzing the prod stacks under the dev config. MLP-029 (AKS etcd KMS)
 is advisory in every config: the shipped Azure stacks already report it. MLP-030 (VM egress)
-is mandatory in prod only.
+is mandatory in prod only. MLP-031 (Kubernetes version in standard support) is advisory in
+every config, so no mandatory violation can catch it: its day-by-day cases are in
+test_cluster_version_in_standard_support.py.
 """
 
 from __future__ import annotations
