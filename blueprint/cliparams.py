@@ -16,8 +16,6 @@ MAX_TIMEOUT_SECONDS = 24 * 3600.0  # a day: beyond any CI job, and within what t
 class FiniteFloatRange(click.FloatRange):
     """A `FloatRange` that refuses NaN and the infinities."""
 
-    name = "finite float range"
-
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = click.FLOAT.convert(value, param, ctx)
         if not math.isfinite(number):

@@ -219,7 +219,7 @@ def _secure_paths(raw: Any) -> list[tuple[str | int, ...]]:
         if is_secure_value(value):
             found.append(path)
         elif isinstance(value, dict):
-            stack.extend((item, (*path, key)) for key, item in reversed(value.items()) if isinstance(key, str))
+            stack.extend((item, (*path, key)) for key, item in reversed(value.items()))
         elif isinstance(value, list):
             stack.extend((item, (*path, i)) for i, item in reversed(list(enumerate(value))))
     return found

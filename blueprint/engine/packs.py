@@ -34,7 +34,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import yaml
 
@@ -204,7 +204,7 @@ def read_policy_config(path: Path, display: str) -> dict[str, Any]:
             stack.extend((v, [*where, i]) for i, v in enumerate(item))
     if problems:
         raise PolicyConfigError([f"{display}: {at}: {message}" for at, message in sorted(problems)])
-    return _plain_json(value)
+    return cast(dict[str, Any], _plain_json(value))
 
 
 def _plain_json(value: Any) -> Any:

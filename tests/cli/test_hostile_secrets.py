@@ -31,11 +31,11 @@ POSITIONS = string_positions() + container_positions()
 
 
 def _cloud_for(path: BpPath) -> Cloud:
-    return path[0] if path[0] in CLOUDS else "aws"  # type: ignore[return-value]
+    return path[0] if path[0] in CLOUDS else "aws"
 
 
 def _stack(bp: dict[str, Any], **config: Any) -> str:
-    cloud = bp["cloud"] if bp["cloud"] in CLOUDS else "aws"
+    cloud: Cloud = bp["cloud"] if bp["cloud"] in CLOUDS else "aws"
     region = bp["region"] if isinstance(bp["region"], str) else "eu-west-1"
     doc = {"config": {PROVIDER_REGION_KEY[cloud]: region, **config, "ml-platform:blueprint": bp}}
     return yaml.safe_dump(doc, sort_keys=False)

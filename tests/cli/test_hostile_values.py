@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -30,7 +31,7 @@ def test_non_finite_numbers_in_a_stack_are_refused(tmp_path: Path, literal: str,
     bp = preset("training", "aws")
     bp["budget"]["alerts"] = [{"type": "actual", "thresholdPercent": 80}]
     placeholder = 123456.75
-    node = bp
+    node: Any = bp
     *parents, last = field.split(".")
     for part in parents:
         node = node[int(part)] if part.isdigit() else node[part]

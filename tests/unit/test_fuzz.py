@@ -1,9 +1,11 @@
 """Property tests: whatever the input, the loader either returns a Blueprint or raises its own
-BlueprintError with one `source: ...` line per problem. Nothing else escapes."""
+BlueprintError with one `source: ...` line per problem. Nothing else escapes, no problem line
+repeats a `secure:` value's ciphertext, and no loaded number is NaN or infinite."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -13,11 +15,12 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from blueprint.errors import BlueprintError
-from blueprint.loader import load_stack_file, parse_blueprint
+from blueprint.errors import BlueprintError, format_path
+from blueprint.loader import SECURE_MESSAGE, load_stack_file, parse_blueprint, redact_secrets
 from blueprint.model import Blueprint
 from blueprint.schema import schema
 from tests.unit.blueprints import PROVIDER_REGION_KEY, all_valid
+from tests.unit.hostile_values import MARK, container_positions, put, string_positions
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 VALID = all_valid()
@@ -37,7 +40,10 @@ def _schema_keys(node: Any) -> set[str]:
 
 KNOWN_KEYS = sorted(_schema_keys(schema()) | {"config", "ml-platform:blueprint", "aws:region"})
 
+# A `secure:` value as Pulumi writes it; MARK makes its ciphertext recognisable in any output.
+secure_values = st.builds(lambda text: {"secure": MARK + text}, st.text(max_size=8))
 leaves = st.one_of(
+    secure_values,
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
@@ -68,11 +74,30 @@ def assert_loader_contract(call: Any, source: str) -> None:
         problems = exc.problems
     else:
         event("loaded")
-        assert isinstance(getattr(result, "blueprint", result), Blueprint)
+        blueprint = getattr(result, "blueprint", result)
+        assert isinstance(blueprint, Blueprint)
+        assert_finite(blueprint)
+        assert MARK not in repr(result)
         return
     event("rejected")
     assert problems
     assert [line for line in problems if not line.startswith(f"{source}: ") or "\n" in line] == []
+    assert [line for line in problems if MARK in line] == []
+
+
+def assert_finite(value: Any) -> None:
+    """Every number of a loaded blueprint is finite (NaN passed every bound and broke sums)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            assert math.isfinite(item), value
+        elif dataclasses.is_dataclass(item):
+            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
 
 
 def load_text(tmp: Path, content: str | bytes) -> None:
@@ -200,3 +225,100 @@ def test_valid_bases_pass_unchanged() -> None:
     for bp in VALID:
         assert isinstance(parse_blueprint(copy.deepcopy(bp), "v"), Blueprint)
     assert len(VALID) == 3 + 3 * 3 * 2
+
+
+# --- secrets in every string position; non-finite numbers in every number position -----------
+
+SECRET_POSITIONS = string_positions() + container_positions()
+FEW = settings(FUZZ, max_examples=50)
+NON_FINITE = [math.nan, math.inf, -math.inf, float("1e400")]
+
+
+def _cloud_base(position: tuple[Any, ...]) -> st.SearchStrategy[dict[str, Any]]:
+    cloud = position[0] if position[0] in ("aws", "gcp", "azure") else None
+    return st.sampled_from([bp for bp in VALID if cloud is None or bp["cloud"] == cloud])
+
+
+@FEW
+@given(data=st.data(), position=st.sampled_from(SECRET_POSITIONS), text=st.text(max_size=40))
+def test_a_secure_value_in_any_schema_position_is_refused_by_path_without_its_text(
+    data: st.DataObject, position: tuple[Any, ...], text: str
+) -> None:
+    bp = put(data.draw(_cloud_base(position)), position, {"secure": MARK + text})
+    with pytest.raises(BlueprintError) as caught:
+        parse_blueprint(bp, "s")
+    assert f"s: {format_path(position)}: {SECURE_MESSAGE}" in caught.value.problems
+    assert [line for line in caught.value.problems if MARK in line] == []
+
+
+@FEW
+@given(base=st.sampled_from(VALID), data=st.data(), text=st.text(max_size=40))
+def test_a_secure_value_replacing_any_existing_value_is_refused(
+    base: dict[str, Any], data: st.DataObject, text: str
+) -> None:
+    bp = copy.deepcopy(base)
+    path = data.draw(st.sampled_from(_paths(bp)[1:]))
+    _get(bp, path[:-1])[path[-1]] = {"secure": MARK + text}
+    with pytest.raises(BlueprintError) as caught:
+        parse_blueprint(bp, "s")
+    assert f"s: {format_path(path)}: {SECURE_MESSAGE}" in caught.value.problems
+    assert [line for line in caught.value.problems if MARK in line] == []
+
+
+@settings(FUZZ, max_examples=30)
+@given(config=st.dictionaries(st.sampled_from(["aws:region", "gcp:project", "x:y", "a:b"]), values, max_size=4))
+def test_no_ciphertext_survives_in_a_loaded_config(config: dict[str, Any]) -> None:
+    assert MARK not in repr(redact_secrets(config))
+
+
+def _number_paths(value: Any) -> list[tuple[Any, ...]]:
+    return [
+        p for p in _paths(value) if isinstance(_get(value, p), int | float) and not isinstance(_get(value, p), bool)
+    ]
+
+
+@FEW
+@given(base=st.sampled_from([bp for bp in VALID if _number_paths(bp)]), data=st.data())
+def test_a_non_finite_number_in_any_number_position_is_refused(base: dict[str, Any], data: st.DataObject) -> None:
+    bp = copy.deepcopy(base)
+    path = data.draw(st.sampled_from(_number_paths(bp)))
+    number = data.draw(st.sampled_from(NON_FINITE))
+    _get(bp, path[:-1])[path[-1]] = number
+    with pytest.raises(BlueprintError) as caught:
+        parse_blueprint(bp, "n")
+    assert f"n: {format_path(path)}: must be a finite number (got {number})" in caught.value.problems
+
+
+@settings(FUZZ, max_examples=30)
+@given(
+    base=st.sampled_from([bp for bp in VALID if _number_paths(bp)]),
+    data=st.data(),
+    literal=st.sampled_from([".nan", ".NaN", ".inf", "-.inf", "+.Inf", "1.0e+400"]),
+)
+def test_a_non_finite_yaml_number_in_a_stack_file_is_refused(
+    tmp: Path, base: dict[str, Any], data: st.DataObject, literal: str
+) -> None:
+    bp = copy.deepcopy(base)
+    path = data.draw(st.sampled_from(_number_paths(bp)))
+    _get(bp, path[:-1])[path[-1]] = 987654.125  # a marker, replaced by the literal in the text
+    config = {PROVIDER_REGION_KEY[base["cloud"]]: base["region"], "ml-platform:blueprint": bp}
+    text = yaml.safe_dump({"config": config}, sort_keys=False).replace("987654.125", literal)
+    file = tmp / "Pulumi.nan.yaml"
+    file.write_text(text)
+    with pytest.raises(BlueprintError) as caught:
+        load_stack_file(file, "y.yaml")
+    assert any(
+        line.startswith(f"y.yaml: {format_path(path)}: must be a finite number") for line in caught.value.problems
+    )
+
+
+def test_every_schema_position_refuses_a_secure_value_on_every_base() -> None:
+    """The deterministic twin of the property test: each place, on each valid base it fits."""
+    for n, position in enumerate(SECRET_POSITIONS):
+        cloud = position[0] if position[0] in ("aws", "gcp", "azure") else None
+        for base in [bp for bp in VALID if cloud is None or bp["cloud"] == cloud][::4]:
+            bp = put(base, position, {"secure": f"{MARK}{n}"})
+            with pytest.raises(BlueprintError) as caught:
+                parse_blueprint(bp, "s")
+            assert f"s: {format_path(position)}: {SECURE_MESSAGE}" in caught.value.problems
+            assert [line for line in caught.value.problems if MARK in line] == []
