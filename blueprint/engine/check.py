@@ -69,6 +69,8 @@ def run_check(
             synthesis = pool.submit(sf.name, sf.config, project.display(sf.path))
             launched: LaunchedPack | None = None
             try:
+                if packs.stopped:  # interrupted meanwhile: start nothing more
+                    raise CheckError([f"{sf.name}: check cancelled"])
                 # The pack starts while its stack synthesizes, and analyzes each resource as
                 # soon as the program registers it, as the engine does during a preview.
                 launched = packs.add(
@@ -134,6 +136,11 @@ class _LivePacks:
         self._lock = threading.Lock()
         self._packs: list[LaunchedPack] = []
         self._stopped = False
+
+    @property
+    def stopped(self) -> bool:
+        with self._lock:
+            return self._stopped
 
     def add(self, pack: LaunchedPack) -> LaunchedPack:
         with self._lock:

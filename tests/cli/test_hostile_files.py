@@ -465,9 +465,11 @@ def test_ctrl_c_at_any_moment_is_one_line_and_no_traceback(moment: str, marker: 
         time.sleep(0.002)
     assert proc.poll() is None, "the check should still be running"
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    # Generous: a pack that was starting when the signal came is stopped once it is up, and on a
+    # loaded machine a pack takes long to start.
+    _, err = proc.communicate(timeout=600)
     assert proc.returncode == 130, err
     assert err.endswith("interrupted\n")
     assert "Traceback" not in err
     assert "KeyboardInterrupt" not in err
-    assert wait_until_gone(marker) == []
+    assert wait_until_gone(marker, seconds=120) == []
