@@ -51,6 +51,8 @@ def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> I
         yield from _autoscaling_groups(raw, cloud, cat)
         yield from _buckets(raw, cloud, cat)
         yield from _cloud_limits(raw, cloud)
+        if cloud == "azure":
+            yield from _azure_tier_redundancy(raw, cat)
     yield from _network(raw)
     yield from _maintenance(raw)
     yield from _workloads(raw)
@@ -98,6 +100,30 @@ def _cloud_limits(raw: dict[str, Any], cloud: Cloud) -> Iterator[Problem]:
                 format_path(["autoscalingGroups", i, "onDemandBaseCapacity"]),
                 (f"must be 0 when spotPercentage is 100 on gcp (got {base})"),
             )
+
+
+# Azure storage redundancy by environment, as components/azure/platform.py chooses it, and the
+# redundancies that accept the archive tier: LRS, GRS and RA-GRS only, not ZRS, GZRS or RA-GZRS
+# (https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview, read 2026-12-03).
+AZURE_ZONE_REDUNDANT_ENVIRONMENTS = frozenset({"prod"})
+
+
+def _azure_tier_redundancy(raw: dict[str, Any], cat: Catalog) -> Iterator[Problem]:
+    """Prod storage accounts are zone-redundant, and Azure rejects a lifecycle policy that
+    moves blobs to Archive on a ZRS account."""
+    env = raw.get("environment")
+    if env not in AZURE_ZONE_REDUNDANT_ENVIRONMENTS:
+        return
+    for i, bucket in _items(raw, "buckets"):
+        tiers = bucket.get("tiers")
+        for j, tier in enumerate(tiers if isinstance(tiers, list) else []):
+            cls = tier.get("class") if isinstance(tier, dict) else None
+            if cls in TIER_CLASSES and cat.storage_class(cls, "azure").name == "Archive":
+                yield (
+                    format_path(["buckets", i, "tiers", j, "class"]),
+                    f"'{cls}' (Azure Archive) is not supported on the zone-redundant (ZRS) storage accounts of "
+                    f"azure {env}; use 'cold'",
+                )
 
 
 def _cloud_blocks(raw: dict[str, Any], cloud: Cloud | None) -> Iterator[Problem]:
