@@ -112,7 +112,7 @@ def _azure_tier_redundancy(raw: dict[str, Any], cat: Catalog) -> Iterator[Proble
     """Prod storage accounts are zone-redundant, and Azure rejects a lifecycle policy that
     moves blobs to Archive on a ZRS account."""
     env = raw.get("environment")
-    if env not in AZURE_ZONE_REDUNDANT_ENVIRONMENTS:
+    if not isinstance(env, str) or env not in AZURE_ZONE_REDUNDANT_ENVIRONMENTS:
         return
     for i, bucket in _items(raw, "buckets"):
         tiers = bucket.get("tiers")
