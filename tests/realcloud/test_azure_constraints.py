@@ -66,7 +66,9 @@ def grants_to(case: Case, principal_id: str) -> list[ResourceRecord]:
 
 
 def identity_principal(case: Case, identity_id: str) -> str:
-    [identity] = [r for r in case.of_type(f"{T}:managedidentity:UserAssignedIdentity") if r.outputs["id"] == identity_id]
+    [identity] = [
+        r for r in case.of_type(f"{T}:managedidentity:UserAssignedIdentity") if r.outputs["id"] == identity_id
+    ]
     return str(identity.outputs["principalId"])
 
 
