@@ -114,7 +114,7 @@ def build_preset(
         **_ACCOUNT_PLACEHOLDERS[cloud],
         "cluster": {"kubernetesVersion": _newest_version(cloud, environment), "privateEndpoint": True},
         "gpuPools": _gpu_pools(preset, cloud, region, prod),
-        "buckets": _buckets(preset),
+        "buckets": _buckets(preset, cloud, prod),
         "workloads": _workloads(preset),
         "budget": {
             "monthlyLimitUsd": monthly_budget_usd or _DEFAULT_BUDGET_USD[preset] * (1 if prod else 0.5),
@@ -198,12 +198,15 @@ def _gpu_pools(preset: Preset, cloud: Cloud, region: str, prod: bool) -> list[di
     ]
 
 
-def _buckets(preset: Preset) -> list[dict[str, Any]]:
+def _buckets(preset: Preset, cloud: Cloud, prod: bool) -> list[dict[str, Any]]:
+    # Azure prod storage is zone-redundant, and ZRS accounts have no archive tier (the
+    # validator refuses it): datasets go cold instead.
+    coldest = "cold" if cloud == "azure" and prod else "archive"
     datasets = {
         "name": "datasets",
         "purpose": "datasets",
         "expectedSizeGib": 2000,
-        "tiers": [{"class": "infrequent", "afterDays": 30}, {"class": "archive", "afterDays": 180}],
+        "tiers": [{"class": "infrequent", "afterDays": 30}, {"class": coldest, "afterDays": 180}],
     }
     models = {
         "name": "models",

@@ -68,6 +68,8 @@ def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> I
         yield from _gke_maintenance(raw, cloud)
     yield from _tags(raw, cloud)
     yield from _node_labels(raw)
+        if cloud == "azure":
+            yield from _azure_tier_redundancy(raw, cat)
     yield from _network(raw)
     yield from _maintenance(raw)
     yield from _workloads(raw)
@@ -313,6 +315,30 @@ def _aws_limits(raw: dict[str, Any]) -> Iterator[Problem]:
                 "must be >= 1 on aws (got 0): CPU target tracking cannot scale out a group with no "
                 "instances, which report no CPU",
             )
+
+
+# Azure storage redundancy by environment, as components/azure/platform.py chooses it, and the
+# redundancies that accept the archive tier: LRS, GRS and RA-GRS only, not ZRS, GZRS or RA-GZRS
+# (https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview, read 2026-12-03).
+AZURE_ZONE_REDUNDANT_ENVIRONMENTS = frozenset({"prod"})
+
+
+def _azure_tier_redundancy(raw: dict[str, Any], cat: Catalog) -> Iterator[Problem]:
+    """Prod storage accounts are zone-redundant, and Azure rejects a lifecycle policy that
+    moves blobs to Archive on a ZRS account."""
+    env = raw.get("environment")
+    if not isinstance(env, str) or env not in AZURE_ZONE_REDUNDANT_ENVIRONMENTS:
+        return
+    for i, bucket in _items(raw, "buckets"):
+        tiers = bucket.get("tiers")
+        for j, tier in enumerate(tiers if isinstance(tiers, list) else []):
+            cls = tier.get("class") if isinstance(tier, dict) else None
+            if cls in TIER_CLASSES and cat.storage_class(cls, "azure").name == "Archive":
+                yield (
+                    format_path(["buckets", i, "tiers", j, "class"]),
+                    f"'{cls}' (Azure Archive) is not supported on the zone-redundant (ZRS) storage accounts of "
+                    f"azure {env}; use 'cold'",
+                )
 
 
 def _cloud_blocks(raw: dict[str, Any], cloud: Cloud | None) -> Iterator[Problem]:

@@ -9,13 +9,20 @@
   network's NAT gateway.
 - OIDC issuer and workload identity, for the federated credentials in iam.py.
 - A user-assigned control-plane identity holding only Network Contributor on the VNet and
-  Reader on the disk encryption set, granted before the cluster exists.
+  Reader on the disk encryption set, granted before the cluster exists; the cluster waits for
+  those grants to propagate (`waits.py`: AKS documents up to 60 minutes for a new identity's
+  permissions).
 - Node OS disks encrypted with the platform key through the disk encryption set.
 - Container Insights (logs, events, pod inventory) and control-plane logs (API server, admin
   audit, controller manager, scheduler, autoscaler, Entra guard) into a Log Analytics
   workspace that accepts only Entra-authenticated ingestion.
-- Patch upgrades within the pinned minor version and weekly node images, applied by AKS.
-- A System-mode pool of on-demand VMs, autoscaled between the blueprint's bounds.
+- Patch upgrades within the pinned minor version and weekly node images, applied by AKS only
+  inside the blueprint's maintenance window and never on its blackout dates (two AKS
+  maintenance configurations, `maintenance.py`).
+- A System-mode pool of on-demand VMs, autoscaled between the blueprint's bounds, tainted
+  `CriticalAddonsOnly=true:NoSchedule` so only AKS's critical add-ons run there
+  (https://learn.microsoft.com/azure/aks/use-system-pools): application pods need a pool of
+  their own or a toleration.
 
 Kubernetes secrets are encrypted by AKS with platform-managed keys; KMS etcd encryption with
 the platform key needs API-server VNet integration to reach a firewalled vault and is not
@@ -31,7 +38,9 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization, containerservice, managedidentity, monitor, operationalinsights
 
-from components.azure import roles
+from blueprint.model import Maintenance
+from components.azure import roles, waits
+from components.azure.maintenance import CONFIG_NAMES, maintenance_window
 from components.azure.placement import Placement
 from components.azure.sdk import resource_kwargs
 
@@ -41,6 +50,8 @@ SERVICE_CIDR = "172.16.0.0/16"
 DNS_SERVICE_IP = "172.16.0.10"
 SYSTEM_POOL_NAME = "system"
 SYSTEM_OS_DISK_GIB = 64
+# Keeps application pods off the system pool; AKS's own add-ons tolerate it.
+SYSTEM_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 CONTROL_PLANE_LOGS = (
     "kube-apiserver",
     "kube-audit-admin",  # writes and deletes; the full kube-audit adds every read at many times the volume
@@ -76,6 +87,7 @@ class ClusterArgs:
     zones: tuple[str, ...] = ()  # spread the system pool (prod)
     uptime_sla: bool = False  # Standard tier: financially backed API-server SLA (prod)
     log_retention_days: int = 30
+    maintenance: Maintenance = field(default_factory=Maintenance)  # when AKS may upgrade
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
 
@@ -143,6 +155,7 @@ class Cluster(pulumi.ComponentResource):
                 parent=self,
             ),
         ]
+        propagated = waits.after(f"{name}-identity-propagated", grants, waits.CLUSTER_IDENTITY, parent=self)
         workspace = operationalinsights.Workspace(
             f"{name}-logs",
             operationalinsights.WorkspaceArgs(
@@ -219,11 +232,26 @@ class Cluster(pulumi.ComponentResource):
             # The autoscaler owns the system pool's current size; Pulumi owns its bounds.
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[*grants, *args.depends_on],
+                depends_on=[propagated, *args.depends_on],
                 ignore_changes=["agentPoolProfiles[0].count"],
             ),
         )
         self._monitoring(name, args, workspace)
+        self.maintenance = [
+            containerservice.MaintenanceConfiguration(
+                f"{name}-{config}",
+                **resource_kwargs(
+                    containerservice.MaintenanceConfigurationArgs(
+                        resource_group_name=where.resource_group_name,
+                        resource_name=self.cluster.name,
+                        config_name=config,
+                        maintenance_window=maintenance_window(args.maintenance),
+                    )
+                ),
+                opts=child,
+            )
+            for config in CONFIG_NAMES
+        ]
         self.workspace_id = workspace.id  # the platform's Log Analytics workspace (also for storage logs)
         roles.assign_role(
             f"{name}-admin",
@@ -274,6 +302,7 @@ class Cluster(pulumi.ComponentResource):
             vnet_subnet_id=args.subnet_id,
             enable_node_public_ip=False,
             node_labels={"mlplat/pool": SYSTEM_POOL_NAME},
+            node_taints=[SYSTEM_TAINT],
         )
 
     def _monitoring(self, name: str, args: ClusterArgs, workspace: operationalinsights.Workspace) -> None:

@@ -9,6 +9,9 @@
   set (managed disks of AKS nodes and scale sets), each allowed only to wrap and unwrap with
   this key ("Key Vault Crypto Service Encryption User" on the key itself). Both follow new key
   versions automatically.
+- A wait after each of those grants (`waits.py`): Key Vault RBAC takes up to 10 minutes to
+  apply, and a storage account or a disk created before then cannot reach the key. Consumers
+  depend on `storage_ready` / `disks_ready`, which are the waits, not the grants.
 
 Keys are created through ARM (the management plane), so the deployer needs no data-plane role
 on the vault."""
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, compute, keyvault, managedidentity
 
-from components.azure import roles
+from components.azure import roles, waits
 from components.azure.placement import Placement
 
 SOFT_DELETE_DAYS = 90  # the maximum Key Vault allows
@@ -74,6 +77,8 @@ class EncryptionKey(pulumi.ComponentResource):
     disk_encryption_set_id: pulumi.Output[str]
     storage_ready: list[pulumi.Resource]  # depend on these before using the encryption identity
     disks_ready: list[pulumi.Resource]  # ... and these before creating disks with the set
+    storage_grant: authorization.RoleAssignment
+    disk_grant: authorization.RoleAssignment
 
     def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:azure:EncryptionKey", name, None, opts)
@@ -177,8 +182,52 @@ class EncryptionKey(pulumi.ComponentResource):
         self.key_uri = self.key.key_uri
         self.encryption_identity_id = self.encryption_identity.id
         self.disk_encryption_set_id = des.id
-        self.storage_ready = [storage_access]
-        self.disks_ready = [disk_access]
+        self.storage_grant, self.disk_grant = storage_access, disk_access
+        self.storage_ready = [
+            waits.after(f"{name}-encryption-key-propagated", [storage_access], waits.KEY_VAULT_RBAC, parent=self)
+        ]
+        self.disks_ready = [waits.after(f"{name}-des-key-propagated", [disk_access], waits.KEY_VAULT_RBAC, parent=self)]
+        self._name, self._placement = name, where
+        self._use_roles: dict[str, tuple[roles.CustomRole, list[pulumi.Resource]]] = {}
         self.register_outputs(
             {"vaultId": self.vault.id, "keyUri": self.key_uri, "diskEncryptionSetId": self.disk_encryption_set_id}
         )
+
+    def use_role(self, access: str) -> tuple[roles.CustomRole, list[pulumi.Resource]]:
+        """The custom role applications get for `keyAccess: access` on this key, defined once
+        per level and assignable only in the platform's resource group, and what an assignment
+        of it must wait for (the definition's replication)."""
+        if access not in self._use_roles:
+            where = self._placement
+            role = roles.key_use_role(
+                access,
+                subscription_id=where.subscription_id,
+                project=pulumi.get_project(),
+                stack=pulumi.get_stack(),
+                key=self._name,
+            )
+            group_id = pulumi.Output.concat(
+                "/subscriptions/", where.subscription_id, "/resourceGroups/", where.resource_group_name
+            )
+            definition = authorization.RoleDefinition(
+                f"{self._name}-key-{access}",
+                authorization.RoleDefinitionArgs(
+                    scope=group_id,
+                    role_definition_id=role.guid,
+                    role_name=role.name,
+                    role_type="CustomRole",
+                    description=f"Use the platform key for application encryption ({access}); nothing else",
+                    permissions=[
+                        authorization.PermissionArgs(
+                            actions=[], not_actions=[], data_actions=list(role.data_actions), not_data_actions=[]
+                        )
+                    ],
+                    assignable_scopes=[group_id],
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            replicated = waits.after(
+                f"{self._name}-key-{access}-replicated", [definition], waits.CUSTOM_ROLE_DEFINITION, parent=self
+            )
+            self._use_roles[access] = (role, [replicated])
+        return self._use_roles[access]

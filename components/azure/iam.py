@@ -2,16 +2,19 @@
 with the AKS OIDC issuer for exactly its namespace/service account (Entra Workload ID), so a
 pod gets Entra tokens without any secret. Permissions come only from grants, as role
 assignments at the narrowest scope (`TieredBucket.grant_read/grant_write` on one container,
-`grant_key` on the one key): never Owner, Contributor or a subscription-wide role."""
+`grant_key` on the one key, a custom role of only the data actions it needs): never Owner,
+Contributor or a subscription-wide role."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import managedidentity
 
 from components.azure import roles
+from components.azure.encryption_key import EncryptionKey
 from components.azure.placement import Placement
 from components.azure.sdk import resource_kwargs
 
@@ -69,7 +72,14 @@ class WorkloadIdentity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def add_role(self, suffix: str, role: roles.BuiltInRole, scope: pulumi.Input[str], description: str) -> None:
+    def add_role(
+        self,
+        suffix: str,
+        role: roles.BuiltInRole | roles.CustomRole,
+        scope: pulumi.Input[str],
+        description: str,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> None:
         roles.assign_role(
             f"{self._name}-{suffix}",
             role=role,
@@ -78,10 +88,13 @@ class WorkloadIdentity(pulumi.ComponentResource):
             subscription_id=self._args.placement.subscription_id,
             description=f"{self._args.namespace}/{self._args.service_account}: {description}",
             parent=self,
+            depends_on=depends_on,
         )
 
 
-def grant_key(identity: WorkloadIdentity, key_id: pulumi.Input[str], access: str) -> None:
-    """Direct key use for application-level encryption (`keyAccess` in the blueprint). Azure
-    has no decrypt-only built-in role: both levels get Key Vault Crypto User on this key."""
-    identity.add_role("key", roles.KEY_VAULT_CRYPTO_USER, key_id, f"key use ({access})")
+def grant_key(identity: WorkloadIdentity, key: EncryptionKey, access: str) -> None:
+    """Direct key use for application-level encryption (`keyAccess` in the blueprint): the
+    key's custom role for that level (read plus decrypt/unwrap, and encrypt/wrap for
+    `encrypt-decrypt`) on this key only, once Azure has replicated the role definition."""
+    role, ready = key.use_role(access)
+    identity.add_role("key", role, key.key_id, f"key use ({access})", depends_on=ready)

@@ -1,7 +1,8 @@
 """The Azure platform: every component wired from one Blueprint, in a resource group of its
 own (`<stack>-rg`) or an existing one. Order matters only where Azure needs it: the key and
-its encryption identities before what they encrypt, role assignments before the services
-that rely on them, the cluster before the federated credentials that trust its issuer."""
+its encryption identities before what they encrypt, role assignments (and a wait for them
+to propagate, `waits.py`) before the services that rely on them, the cluster before the
+federated credentials that trust its issuer."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from components.azure.cluster import Cluster, ClusterArgs, check_address_ranges
 from components.azure.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.azure.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from components.azure.iam import WorkloadIdentity, WorkloadIdentityArgs, grant_key
+from components.azure.maintenance import check_maintenance
 from components.azure.network import Network, NetworkArgs
 from components.azure.placement import Placement
-from components.azure.tiered_bucket import TieredBucket, TieredBucketArgs
+from components.azure.tiered_bucket import TieredBucket, TieredBucketArgs, check_tier_redundancy
 from components.common.access_logs import logs_access
 from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
@@ -57,6 +59,9 @@ class Platform(pulumi.ComponentResource):
             if not bp.network.existing_network_id:
                 check_address_ranges(bp.network.cidr)
             check_alert_count(bp.budget)
+            check_maintenance(bp.cluster.maintenance)
+            for i, b in enumerate(bp.buckets):
+                check_tier_redundancy(i, b, zone_redundant=bp.is_prod)
         except ValueError as exc:
             raise pulumi.RunError(f"{stack_source(stack)}: {exc}") from None
         super().__init__("mlplat:azure:Platform", name, None, opts)
@@ -134,6 +139,7 @@ class Platform(pulumi.ComponentResource):
                 zones=PROD_ZONES if bp.is_prod else (),
                 uptime_sla=bp.is_prod,
                 log_retention_days=LOG_RETENTION_DAYS[bp.is_prod],
+                maintenance=bp.cluster.maintenance,
                 depends_on=key.disks_ready,
             ),
             opts=child,
@@ -191,7 +197,7 @@ class Platform(pulumi.ComponentResource):
             identity = identities[w.name]
             grant_bucket_access(w, identity, buckets)
             if w.key_access != "none":
-                grant_key(identity, key.key_id, w.key_access)
+                grant_key(identity, key, w.key_access)
             identity.bind(cluster.oidc_issuer_url)
 
         Budget(

@@ -8,6 +8,7 @@ are refused outright: nothing here can hand out broad control, whatever a caller
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,8 +28,8 @@ class BuiltInRole:
 # Data access, granted to workload identities by TieredBucket.grant_read / grant_write.
 STORAGE_BLOB_DATA_READER = BuiltInRole("Storage Blob Data Reader", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")
 STORAGE_BLOB_DATA_CONTRIBUTOR = BuiltInRole("Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe")
-# Key use: applications (encrypt/decrypt) and services encrypting at rest (wrap/unwrap only).
-KEY_VAULT_CRYPTO_USER = BuiltInRole("Key Vault Crypto User", "12338af0-0e69-4776-bea7-57ae8d297424")
+# Services encrypting at rest: keys/read, wrap and unwrap only. (Applications get a custom role
+# from iam.py: the built-in "Key Vault Crypto User" also grants keys/update, backup and sign.)
 KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = BuiltInRole(
     "Key Vault Crypto Service Encryption User", "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 )
@@ -39,6 +40,48 @@ READER = BuiltInRole("Reader", "acdd72a7-3385-48ef-bd42-f606fba81ae7")
 AKS_RBAC_CLUSTER_ADMIN = BuiltInRole(
     "Azure Kubernetes Service RBAC Cluster Admin", "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 )
+
+
+@dataclass(frozen=True)
+class CustomRole:
+    """A role the platform defines itself (iam.py), by a GUID derived from where it lives, so
+    it is the same on every run and assignments can name it before Azure has replicated it."""
+
+    name: str
+    guid: str
+    data_actions: tuple[str, ...]
+
+    def definition_id(self, subscription_id: str) -> str:
+        return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{self.guid}"
+
+
+# Key use by applications (`keyAccess`), as data actions of a custom role on the one key: what
+# encrypting and decrypting need and nothing else. "Key Vault Crypto User", the nearest
+# built-in role, also holds keys/update/action (a holder could disable or expire the key that
+# wraps every storage account and disk), keys/backup/action, sign and verify; the built-in
+# roles page lists each role's data actions
+# (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security).
+# keys/read lets SDK clients fetch the key's public half, which encryption with an RSA key
+# needs anyway ("can be performed by principals with read access").
+_KEY = "Microsoft.KeyVault/vaults/keys"
+KEY_USE_DATA_ACTIONS: dict[str, tuple[str, ...]] = {
+    "decrypt": (f"{_KEY}/read", f"{_KEY}/decrypt/action", f"{_KEY}/unwrap/action"),
+    "encrypt-decrypt": (
+        f"{_KEY}/read",
+        f"{_KEY}/encrypt/action",
+        f"{_KEY}/decrypt/action",
+        f"{_KEY}/wrap/action",
+        f"{_KEY}/unwrap/action",
+    ),
+}
+
+
+def key_use_role(access: str, *, subscription_id: str, project: str, stack: str, key: str) -> CustomRole:
+    """The custom role for `keyAccess: access` on one stack's key. Role names are unique in
+    the tenant, so the name carries the GUID's first block."""
+    guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mlplat:{subscription_id}/{project}/{stack}/{key}/key-{access}"))
+    return CustomRole(name=f"mlplat key {access} {guid[:8]}", guid=guid, data_actions=KEY_USE_DATA_ACTIONS[access])
+
 
 # First-party apps a person signs in through; any other client is a service principal or a
 # managed identity (CI with a secret or OIDC federation, a VM's identity).
@@ -68,7 +111,7 @@ def deployer_principal_type(client_id: str) -> authorization.PrincipalType:
 def assign_role(
     name: str,
     *,
-    role: BuiltInRole,
+    role: BuiltInRole | CustomRole,
     scope: pulumi.Input[str],
     principal_id: pulumi.Input[str],
     subscription_id: str,

@@ -8,6 +8,10 @@
 - In prod the account's firewall denies everything but trusted Azure services and the node
   subnet, a CanNotDelete management lock guards the account, and account and container are
   protected in Pulumi (as are buckets with `retain`). Zone-redundant in prod, local otherwise.
+  Archive is refused on zone-redundant accounts: Azure supports the archive tier on LRS, GRS
+  and RA-GRS only, and rejects a lifecycle policy that moves blobs there on ZRS
+  (https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview); the cold tier
+  works on every redundancy.
 - Blob versioning (by the blueprint), soft delete of blobs and containers.
 - A lifecycle management policy: base blobs move to Cool/Cold/Archive (the catalog maps the
   blueprint's neutral classes) after N days since modification and expire where set; old
@@ -34,6 +38,11 @@ from components.azure.placement import Placement
 from components.common.lifecycle import NONCURRENT_TIER_AFTER_DAYS, noncurrent_tier
 
 CONTAINER_NAME_MIN = 3
+# The redundancies whose accounts accept the archive tier (access tiers overview, "Supported
+# redundancy configurations": LRS, GRS and RA-GRS only; read 2026-12-03).
+ARCHIVE_REDUNDANCIES = frozenset(
+    {storage.SkuName.STANDARD_LRS, storage.SkuName.STANDARD_GRS, storage.SkuName.STANDARD_RAGRS}
+)
 TIER_CLASSES = ("Cool", "Cold", "Archive")  # Azure access tiers a management policy can move blobs to
 
 
@@ -57,6 +66,23 @@ class TieredBucketArgs:
 
 
 BLOB_LOG_CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
+
+
+def sku_name(zone_redundant: bool) -> storage.SkuName:
+    return storage.SkuName.STANDARD_ZRS if zone_redundant else storage.SkuName.STANDARD_LRS
+
+
+def check_tier_redundancy(index: int, bucket: Bucket, zone_redundant: bool) -> None:
+    """Refuse a tier the account's redundancy cannot hold, naming the blueprint path."""
+    sku = sku_name(zone_redundant)
+    if sku in ARCHIVE_REDUNDANCIES:
+        return
+    for j, tier in enumerate(bucket.tiers):
+        if load_catalog().storage_class(tier.storage_class, "azure").name == "Archive":
+            raise ValueError(
+                f"buckets[{index}].tiers[{j}].class: '{tier.storage_class}' (Azure Archive) is not supported on "
+                f"{sku.value} storage accounts; use 'cold'"
+            )
 
 
 def container_name(bucket: Bucket) -> str:
@@ -152,9 +178,7 @@ class TieredBucket(pulumi.ComponentResource):
                 location=where.location,
                 account_name=args.account_name,
                 kind=storage.Kind.STORAGE_V2,
-                sku=storage.SkuArgs(
-                    name=storage.SkuName.STANDARD_ZRS if args.zone_redundant else storage.SkuName.STANDARD_LRS
-                ),
+                sku=storage.SkuArgs(name=sku_name(args.zone_redundant)),
                 access_tier=storage.AccessTier.HOT,
                 enable_https_traffic_only=True,
                 minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,

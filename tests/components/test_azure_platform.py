@@ -16,11 +16,13 @@ import yaml
 from blueprint.engine.model import ResourceGraph, ResourceRecord
 from blueprint.engine.synth import SynthError, synthesize_stacks
 from blueprint.loader import load_stack_file
-from blueprint.model import Blueprint, BudgetAlert
+from blueprint.model import Blackout, Blueprint, BudgetAlert, Maintenance
 from components.azure import naming, roles, ssh
 from components.azure.budget import check_alert_count
 from components.azure.cluster import api_server_access, check_address_ranges
+from components.azure.maintenance import check_maintenance
 from components.azure.platform import agent_pool_names
+from components.azure.tiered_bucket import check_tier_redundancy
 from components.common.sdk import resource_parameters
 from components.common.tagging import REQUIRED_TAG_KEYS
 from tests.components.conftest import ROOT, of_type
@@ -61,6 +63,11 @@ EXPECTED_DEV = {
     f"{T}:storage:BlobContainer": 3,
     f"{T}:storage:ManagementPolicy": 3,
     f"{T}:consumption:Budget": 1,
+    # AKS planned maintenance: cluster auto-upgrades and node images, both in the blueprint window
+    f"{T}:containerservice:MaintenanceConfiguration": 2,
+    # waits for grants to propagate: the encryption identity's and the disk set's key grants,
+    # the cluster identity's network and disk set grants
+    "time:index/sleep:Sleep": 3,
     "mlplat:azure:Platform": 1,
     "mlplat:azure:Network": 1,
     "mlplat:azure:EncryptionKey": 1,
@@ -78,6 +85,8 @@ EXPECTED_PROD = {
     f"{T}:managedidentity:FederatedIdentityCredential": 2,  # trainer, server
     # 2 key + 3 cluster + trainer 3 buckets + server models read + server key use = 10
     f"{T}:authorization:RoleAssignment": 10,
+    f"{T}:authorization:RoleDefinition": 1,  # key use for decrypt (server)
+    "time:index/sleep:Sleep": 4,  # + the decrypt role definition's replication
     f"{T}:authorization:ManagementLockByScope": 4,  # prod: 3 storage accounts + the vault
     f"{T}:monitor:DiagnosticSetting": 4,  # cluster + blob access logs of 3 confidential accounts
     f"{T}:containerservice:AgentPool": 3,  # train, eval, serve
@@ -108,6 +117,7 @@ VM_SIZES = {  # from the catalog, by hand
 AGENT_POOLS = {"azure-dev": {"dev-gpu": "devgpu", "dev-infer": "devinfer"}, "azure-prod": {}}
 SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 GPU_TAINT = "nvidia.com/gpu=true:NoSchedule"
+SLEEP = "time:index/sleep:Sleep"
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +157,15 @@ def role_guid(assignment: ResourceRecord) -> str:
 
 def assignments(graph: ResourceGraph) -> list[ResourceRecord]:
     return of_type(graph, f"{T}:authorization:RoleAssignment")
+
+
+def wait_between(graph: ResourceGraph, consumer: ResourceRecord, grant: ResourceRecord) -> ResourceRecord:
+    """The one sleep that `consumer` depends on and that depends on `grant`."""
+    by_urn = graph.by_urn()
+    [sleep] = [
+        by_urn[u] for u in consumer.dependencies if by_urn[u].type == SLEEP and grant.urn in by_urn[u].dependencies
+    ]
+    return sleep
 
 
 # -- shape ---------------------------------------------------------------------------------
@@ -344,12 +363,67 @@ def test_key_use_is_granted_only_to_workloads_that_ask(
 ) -> None:
     graph, bp = graphs["azure-prod"], blueprints["azure-prod"]
     key = one(graph, f"{T}:keyvault:Key")
-    users = [a for a in assignments(graph) if role_guid(a) == CRYPTO_USER]
     asking = [w for w in bp.workloads if w.key_access != "none"]
-    assert [w.name for w in asking] == ["server"]
+    assert [(w.name, w.key_access) for w in asking] == [("server", "decrypt")]
+    [definition] = of_type(graph, f"{T}:authorization:RoleDefinition")
+    users = [a for a in assignments(graph) if role_guid(a) == definition.inputs["roleDefinitionId"]]
     server = child(graph, "server", f"{T}:managedidentity:UserAssignedIdentity")
     assert [(a.inputs["principalId"], a.inputs["scope"]) for a in users] == [(server.outputs["principalId"], key.id)]
+    assert not [a for a in assignments(graph) if role_guid(a) == CRYPTO_USER]
+    assert not of_type(graphs["azure-dev"], f"{T}:authorization:RoleDefinition")
     assert not [a for a in assignments(graphs["azure-dev"]) if role_guid(a) == CRYPTO_USER]
+
+
+def test_key_use_role_is_exactly_read_decrypt_and_unwrap_in_the_platform_group(
+    graphs: dict[str, ResourceGraph],
+) -> None:
+    graph = graphs["azure-prod"]
+    [definition] = of_type(graph, f"{T}:authorization:RoleDefinition")
+    group = one(graph, f"{T}:resources:ResourceGroup")
+    guid = definition.inputs["roleDefinitionId"]
+    assert (
+        guid
+        == roles.key_use_role(
+            "decrypt", subscription_id=SUBSCRIPTION, project="ml-platform", stack="azure-prod", key="platform"
+        ).guid
+    )
+    assert definition.inputs == {
+        "scope": group.id,
+        "roleDefinitionId": guid,
+        "roleName": f"mlplat key decrypt {guid[:8]}",
+        "roleType": "CustomRole",
+        "description": "Use the platform key for application encryption (decrypt); nothing else",
+        "permissions": [
+            {
+                "actions": [],
+                "notActions": [],
+                "dataActions": [
+                    "Microsoft.KeyVault/vaults/keys/read",
+                    "Microsoft.KeyVault/vaults/keys/decrypt/action",
+                    "Microsoft.KeyVault/vaults/keys/unwrap/action",
+                ],
+                "notDataActions": [],
+            }
+        ],
+        "assignableScopes": [group.id],
+    }
+    [grant] = [a for a in assignments(graph) if role_guid(a) == guid]
+    assert (
+        grant.inputs["roleDefinitionId"]
+        == f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+    )
+    sleep = wait_between(graph, grant, definition)
+    assert sleep.inputs == {"createDuration": "5m", "triggers": {"grant0": definition.id}}
+    # encrypt-decrypt adds encrypt and wrap; neither level may update, delete, back up or sign.
+    both = roles.key_use_role("encrypt-decrypt", subscription_id=SUBSCRIPTION, project="p", stack="s", key="k")
+    assert {a.rsplit("/", 2)[-2] if a.endswith("/action") else a.rsplit("/", 1)[-1] for a in both.data_actions} == {
+        "read",
+        "encrypt",
+        "decrypt",
+        "wrap",
+        "unwrap",
+    }
+    assert both.guid != guid
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -363,10 +437,14 @@ def test_only_the_encryption_identities_wrap_with_the_key(graphs: dict[str, Reso
         (identity.outputs["principalId"], key.id),
         (des.outputs["identity"]["principalId"], key.id),
     }
-    # Storage accounts are created only once their identity may use the key.
+    # Storage accounts are created only once their identity's key grant has propagated (Key
+    # Vault RBAC: up to 10 minutes).
     identity_grant = next(a for a in wrap if a.inputs["principalId"] == identity.outputs["principalId"])
     for account in of_type(graph, f"{T}:storage:StorageAccount"):
-        assert identity_grant.urn in account.dependencies, account.name
+        sleep = wait_between(graph, account, identity_grant)
+        assert sleep.name == "platform-encryption-key-propagated"
+        assert sleep.inputs == {"createDuration": "10m", "triggers": {"grant0": identity_grant.id}}
+        assert identity_grant.urn not in account.dependencies  # only through the wait
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -473,6 +551,7 @@ def test_system_pool_is_on_demand_autoscaled_private_and_zonal_in_prod(
     assert system["vnetSubnetID"] == subnet.id
     assert system["osDiskType"] == "Managed"
     assert system.get("availabilityZones") == (["1", "2", "3"] if bp.is_prod else None)
+    assert system["nodeTaints"] == ["CriticalAddonsOnly=true:NoSchedule"]  # AKS add-ons only
     assert aks.ignore_changes == ("agentPoolProfiles[0].count",)
 
 
@@ -491,8 +570,12 @@ def test_cluster_identity_holds_only_scoped_roles_granted_before_the_cluster(
     vnet = one(graph, f"{T}:network:VirtualNetwork")
     des = one(graph, f"{T}:compute:DiskEncryptionSet")
     assert set(held) == {(NETWORK_CONTRIBUTOR, vnet.id), (READER, des.id)}
-    for a in held.values():
-        assert a.urn in aks.dependencies
+    sleeps = {wait_between(graph, aks, a).urn for a in held.values()}
+    [sleep] = [r for r in of_type(graph, SLEEP) if r.urn in sleeps]
+    assert sleep.name == "cluster-identity-propagated" and sleep.inputs["createDuration"] == "60m"
+    assert sorted(sleep.inputs["triggers"].values()) == sorted(a.id for a in held.values())
+    des_grant = next(a for a in assignments(graph) if a.name == "platform-des-key")
+    assert wait_between(graph, aks, des_grant).name == "platform-des-key-propagated"
     admin = next(a for a in assignments(graph) if role_guid(a) == AKS_CLUSTER_ADMIN)
     assert admin.inputs["scope"] == aks.id
     assert admin.inputs["principalType"] == "ServicePrincipal"  # the mocks sign in as CI does
@@ -612,7 +695,10 @@ def test_scale_set_is_spot_private_encrypted_and_cpu_autoscaled(
     identity = child(graph, spec.name, f"{T}:managedidentity:UserAssignedIdentity")
     assert v["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [identity.id]}
     des_grant = next(a for a in assignments(graph) if a.name == "platform-des-key")
-    assert des_grant.urn in vmss.dependencies
+    assert wait_between(graph, vmss, des_grant).inputs == {
+        "createDuration": "10m",
+        "triggers": {"grant0": des_grant.id},
+    }
 
     autoscale = one(graph, f"{T}:monitor:AutoscaleSetting").inputs
     assert autoscale["enabled"] is True and autoscale["targetResourceUri"] == vmss.id
@@ -1006,3 +1092,70 @@ def test_confidential_storage_logs_blob_access_to_the_workspace(graphs) -> None:
     assert not [
         r for r in dev.resources if r.type == f"{T}:monitor:DiagnosticSetting" and r.name.endswith("-access-logs")
     ]
+
+
+# -- planned maintenance --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_upgrades_and_node_images_wait_for_the_blueprint_window(
+    graphs: dict[str, ResourceGraph], blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    graph, bp = graphs[stack], blueprints[stack]
+    aks = one(graph, f"{T}:containerservice:ManagedCluster")
+    configs = of_type(graph, f"{T}:containerservice:MaintenanceConfiguration")
+    m = bp.cluster.maintenance
+    window: dict[str, Any] = {
+        "schedule": {"weekly": {"dayOfWeek": m.day, "intervalWeeks": 1}},
+        "startTime": m.start_time_utc,
+        "durationHours": m.duration_hours,
+        "utcOffset": "+00:00",
+    }
+    if m.blackouts:
+        window["notAllowedDates"] = [{"start": b.start, "end": b.end} for b in m.blackouts]
+    assert sorted((c.name, c.inputs["configName"]) for c in configs) == [
+        ("cluster-aksManagedAutoUpgradeSchedule", "aksManagedAutoUpgradeSchedule"),
+        ("cluster-aksManagedNodeOSUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"),
+    ]
+    for c in configs:
+        assert c.inputs == {
+            "resourceGroupName": f"{stack}-rg",
+            "resourceName": aks.outputs["name"],
+            "configName": c.inputs["configName"],
+            "maintenanceWindow": window,
+        }
+        assert c.id == f"{aks.id}/maintenanceConfigurations/{c.inputs['configName']}"
+
+
+def test_prod_example_freezes_upgrades_over_year_end(blueprints: dict[str, Blueprint]) -> None:
+    m = blueprints["azure-prod"].cluster.maintenance
+    assert (m.day, m.start_time_utc, m.duration_hours) == ("Sunday", "01:00", 8)
+    assert [(b.name, b.start, b.end) for b in m.blackouts] == [("year-end-freeze", "2026-12-19", "2027-01-04")]
+    assert blueprints["azure-dev"].cluster.maintenance == Maintenance()  # Saturdays 22:00 UTC, 12 hours
+
+
+def test_windows_and_blackouts_aks_refuses_are_refused() -> None:
+    check_maintenance(Maintenance(duration_hours=4))
+    check_maintenance(
+        Maintenance(duration_hours=24, blackouts=(Blackout(name="x", start="2027-01-01", end="2027-01-01"),))
+    )
+    with pytest.raises(ValueError, match=r"cluster.maintenance.durationHours must be 4 to 24 on AKS \(got 3\)"):
+        check_maintenance(Maintenance(duration_hours=3))
+    with pytest.raises(ValueError, match=r"durationHours must be 4 to 24 on AKS \(got 25\)"):
+        check_maintenance(Maintenance(duration_hours=25))
+    with pytest.raises(ValueError, match=r"blackouts\[0\].end \(2027-01-01\) must be on or after start \(2027-01-02\)"):
+        check_maintenance(Maintenance(blackouts=(Blackout(name="x", start="2027-01-02", end="2027-01-01"),)))
+    with pytest.raises(ValueError, match=r"blackouts\[0\]: start and end must be dates YYYY-MM-DD"):
+        check_maintenance(Maintenance(blackouts=(Blackout(name="x", start="2027-02-30", end="2027-03-01"),)))
+
+
+def test_archive_on_a_zone_redundant_account_is_refused(blueprints: dict[str, Blueprint]) -> None:
+    bucket = blueprints["azure-dev"].bucket("datasets")
+    assert [t.storage_class for t in bucket.tiers][-1] == "archive"
+    check_tier_redundancy(0, bucket, zone_redundant=False)  # LRS holds archive
+    with pytest.raises(
+        ValueError, match=r"buckets\[2\].tiers\[1\].class: 'archive' \(Azure Archive\) is not supported on Standard_ZRS"
+    ):
+        check_tier_redundancy(2, bucket, zone_redundant=True)
+    for spec in blueprints["azure-prod"].buckets:  # the prod example moves datasets to cold instead
+        check_tier_redundancy(0, spec, zone_redundant=True)

@@ -230,6 +230,30 @@ def _role_assignment(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     return _common(rid, name, s, principalType=s.get("principalType") or "User")
 
 
+def _role_definition(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    """A custom role: its GUID (the program's `roleDefinitionId`) under the scope it is defined at."""
+    name = str(s.get("roleDefinitionId") or uuid_id(m.stack, auto))
+    rid = f"{s.get('scope')}/providers/Microsoft.Authorization/roleDefinitions/{name}"
+    return _common(
+        rid, name, s, type="Microsoft.Authorization/roleDefinitions", roleType=s.get("roleType") or "CustomRole"
+    )
+
+
+def _maintenance_configuration(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    """AKS answers with the window it stored: without a `startDate` it takes the creation date."""
+    name = str(s.get("configName") or auto)
+    cluster = f"{_group_id(m, s)}/providers/Microsoft.ContainerService/managedClusters/{s.get('resourceName')}"
+    if isinstance(s.get("maintenanceWindow"), dict) and "startDate" not in s["maintenanceWindow"]:
+        _merge(s, "maintenanceWindow", {"startDate": CREATED[:10]})
+    return _common(
+        f"{cluster}/maintenanceConfigurations/{name}",
+        name,
+        s,
+        type="Microsoft.ContainerService/managedClusters/maintenanceConfigurations",
+        systemData={"createdAt": CREATED, "createdByType": "Application"},
+    )
+
+
 def _vault(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     name = str(s.get("vaultName") or auto)[:24]
     _merge(s, "properties", {"vaultUri": f"https://{name}.vault.azure.net/", "provisioningState": "Succeeded"})
@@ -377,6 +401,7 @@ _HANDLERS: dict[str, Handler] = {
     "azure-native:managedidentity:UserAssignedIdentity": _identity,
     "azure-native:managedidentity:FederatedIdentityCredential": _federated_credential,
     "azure-native:authorization:RoleAssignment": _role_assignment,
+    "azure-native:authorization:RoleDefinition": _role_definition,
     "azure-native:authorization:ManagementLockByScope": _extension(
         "Microsoft.Authorization", "locks", "scope", "lockName"
     ),
@@ -392,6 +417,7 @@ _HANDLERS: dict[str, Handler] = {
     ),
     "azure-native:containerservice:ManagedCluster": _managed_cluster,
     "azure-native:containerservice:AgentPool": _agent_pool,
+    "azure-native:containerservice:MaintenanceConfiguration": _maintenance_configuration,
     "azure-native:storage:StorageAccount": _storage_account,
     "azure-native:storage:BlobServiceProperties": _account_child("blobServices", "blobServicesName", "default"),
     "azure-native:storage:BlobContainer": _account_child("blobServices/default/containers", "containerName"),

@@ -13,7 +13,10 @@
   basic roles owner, editor, viewer, which span every service of the project).
 - Azure: no role assignment of a role the components refuse to assign (Owner, Contributor,
   User Access Administrator, Role Based Access Control Administrator): the GUIDs are named
-  once, in `components/azure/roles.py` (`FORBIDDEN`), and read from there.
+  once, in `components/azure/roles.py` (`FORBIDDEN`), and read from there. No custom role
+  definition with a wildcard action or data action, or with a Key Vault key-management data
+  action (update, delete, purge, create, import, backup, restore, rotate, release): the
+  platform's key-use roles hold only read, encrypt, decrypt, wrap and unwrap.
 """
 
 from __future__ import annotations
@@ -45,6 +48,23 @@ AWS_ATTACHMENTS = frozenset(
     }
 )
 AZURE_ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+AZURE_ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
+# Key management, not key use: a holder could disable, expire, delete or copy out the key that
+# wraps every storage account and disk.
+AZURE_KEY_MANAGEMENT = frozenset(
+    f"microsoft.keyvault/vaults/keys/{a}"
+    for a in (
+        "update/action",
+        "delete",
+        "purge/action",
+        "create/action",
+        "import/action",
+        "backup/action",
+        "restore/action",
+        "rotate/action",
+        "release/action",
+    )
+)
 # gcp:<module>/<x>IAMMember:<X>IAMMember and the Binding/Policy variants, on any resource.
 _GCP_IAM = re.compile(r"^gcp:[^:]+:\w*IAM(Member|Binding|Policy)$")
 _AWS_MANAGED_POLICY = re.compile(r"^arn:aws[\w-]*:iam::aws:policy/(?:.*/)?([^/]+)$")
@@ -146,6 +166,20 @@ def _azure(r: Resource) -> list[str]:
     return [f"{r} assigns the {name} role at {r.get('scope') or 'its scope'}: use a narrower built-in role"]
 
 
+def _azure_definition(r: Resource) -> list[str]:
+    messages: list[str] = []
+    for i, permission in enumerate(known(r.get("permissions", default=[]), "permissions")):
+        if not isinstance(permission, Mapping):
+            continue
+        for field in ("actions", "dataActions"):
+            for action in strings(permission.get(field)):
+                if "*" in action:
+                    messages.append(f"{r} permissions[{i}].{field} has the wildcard {action}")
+                elif field == "dataActions" and action.lower() in AZURE_KEY_MANAGEMENT:
+                    messages.append(f"{r} permissions[{i}].dataActions manages keys: {action}")
+    return messages
+
+
 def check(resource: Resource, config: Config) -> Outcome:
     messages: list[str] | None = None
     if resource.cloud == "aws":
@@ -154,6 +188,8 @@ def check(resource: Resource, config: Config) -> Outcome:
         messages = _gcp(resource, config)
     elif resource.type == AZURE_ROLE_ASSIGNMENT:
         messages = _azure(resource)
+    elif resource.type == AZURE_ROLE_DEFINITION:
+        messages = _azure_definition(resource)
     if messages is None:
         return not_applicable(f"{resource.type} grants no IAM permissions this rule reads")
     return fail(*messages) if messages else PASS
@@ -163,7 +199,8 @@ RULE = ResourceRule(
     id="MLP-022",
     name="iam-least-privilege",
     description="IAM grants are scoped: no *:*, * or service-wide actions and no writes on every resource in AWS "
-    "identity policies; no GCP basic roles; no Azure Owner, Contributor or access-administrator assignments.",
+    "identity policies; no GCP basic roles; no Azure Owner, Contributor or access-administrator assignments, and "
+    "no Azure custom role with wildcards or key-management data actions.",
     severity="critical",
     resource_types=frozenset({ANY_TYPE}),
     remediation=(

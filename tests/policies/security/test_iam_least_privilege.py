@@ -34,6 +34,22 @@ def wide(**statement: Any) -> Any:
     return aws_role_policy("wide", {"Effect": "Allow", "Sid": "Wide", **statement})
 
 
+def azure_role_definition(name: str, data_actions: list[str], actions: list[str] | None = None) -> Any:
+    group = "/subscriptions/s/resourceGroups/rg"
+    return res(
+        "azure-native:authorization:RoleDefinition",
+        name,
+        {
+            "scope": group,
+            "roleName": name,
+            "permissions": [
+                {"actions": actions or [], "notActions": [], "dataActions": data_actions, "notDataActions": []}
+            ],
+            "assignableScopes": [group],
+        },
+    )
+
+
 CASES: dict[str, tuple[Any, set[str]]] = {
     "pass_aws_scoped_trainer_policy": (TRAINER, set()),
     "pass_aws_reads_on_every_resource": (wide(Action=["ec2:DescribeInstances", "s3:Get*"], Resource="*"), set()),
@@ -135,6 +151,27 @@ CASES: dict[str, tuple[Any, set[str]]] = {
         azure_role_assignment("ci-owner", "8E3AF657-A8FF-443C-A75C-2FE8C4BCB635", scope="/subscriptions/s"),
         {"RoleAssignment ci-owner assigns the Owner role at /subscriptions/s: use a narrower built-in role"},
     ),
+    "pass_azure_key_use_role": (
+        azure_role_definition("platform-key-decrypt", list(roles.KEY_USE_DATA_ACTIONS["encrypt-decrypt"])),
+        set(),
+    ),
+    "fail_azure_custom_role_updates_the_key": (
+        azure_role_definition(
+            "app-crypto",
+            ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/update/action"],
+        ),
+        {
+            "RoleDefinition app-crypto permissions[0].dataActions manages keys: "
+            "Microsoft.KeyVault/vaults/keys/update/action"
+        },
+    ),
+    "fail_azure_custom_role_wildcards": (
+        azure_role_definition("ops", ["Microsoft.KeyVault/vaults/keys/*"], actions=["*/read"]),
+        {
+            "RoleDefinition ops permissions[0].actions has the wildcard */read",
+            "RoleDefinition ops permissions[0].dataActions has the wildcard Microsoft.KeyVault/vaults/keys/*",
+        },
+    ),
 }
 
 
@@ -171,3 +208,8 @@ def test_read_actions() -> None:
 
 def test_unknown_document_is_not_a_failure() -> None:
     assert verdict(RULE, changed(TRAINER, {"policy": U_STRING}), PROD) == ("unknown", set())
+
+
+def test_unknown_role_permissions_are_not_a_failure() -> None:
+    role = azure_role_definition("platform-key-decrypt", ["Microsoft.KeyVault/vaults/keys/read"])
+    assert verdict(RULE, changed(role, {"permissions": [{"dataActions": U_STRING}]}), PROD) == ("unknown", set())
