@@ -66,10 +66,10 @@ def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> I
         yield from _cloud_limits(raw, cloud)
         yield from _kubernetes_version(raw, cloud)
         yield from _gke_maintenance(raw, cloud)
-    yield from _tags(raw, cloud)
-    yield from _node_labels(raw)
         if cloud == "azure":
             yield from _azure_tier_redundancy(raw, cat)
+    yield from _tags(raw, cloud)
+    yield from _node_labels(raw)
     yield from _network(raw)
     yield from _maintenance(raw)
     yield from _workloads(raw)
