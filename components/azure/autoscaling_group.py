@@ -27,6 +27,7 @@ import pulumi
 from pulumi_azure_native import compute, managedidentity, monitor, network
 
 from blueprint.model import AutoscalingGroup as GroupSpec
+from components.azure import roles
 from components.azure.placement import Placement
 from components.azure.ssh import lockbox_public_key
 
@@ -111,6 +112,9 @@ def _sku(g: GroupSpec) -> tuple[compute.SkuArgs, compute.SkuProfileArgs | None]:
 
 
 class AutoscalingGroup(pulumi.ComponentResource):
+    """`add_role` makes the group a `RoleHolder`: `autoscalingGroups[].buckets` grants go to its
+    user-assigned identity (the storage account unwraps its CMK itself, so no key grant)."""
+
     scale_set: compute.VirtualMachineScaleSet
     identity: managedidentity.UserAssignedIdentity
     security_group: network.NetworkSecurityGroup | None  # egress: web only
@@ -118,6 +122,7 @@ class AutoscalingGroup(pulumi.ComponentResource):
     def __init__(self, name: str, args: AutoscalingGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:azure:AutoscalingGroup", name, None, opts)
         g, where = args.group, args.placement
+        self._name, self._placement = name, where
         spot = g.spot_percentage > 0
         child = pulumi.ResourceOptions(parent=self)
         self.identity = managedidentity.UserAssignedIdentity(
@@ -227,6 +232,25 @@ class AutoscalingGroup(pulumi.ComponentResource):
             scale_action=monitor.ScaleActionArgs(
                 direction=direction, type=monitor.ScaleType.CHANGE_COUNT, value="1", cooldown=f"PT{minutes}M"
             ),
+        )
+
+    def add_role(
+        self,
+        suffix: str,
+        role: roles.BuiltInRole | roles.CustomRole,
+        scope: pulumi.Input[str],
+        description: str,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> None:
+        roles.assign_role(
+            f"{self._name}-{suffix}",
+            role=role,
+            scope=scope,
+            principal_id=self.identity.principal_id,
+            subscription_id=self._placement.subscription_id,
+            description=f"VM group {self._name}: {description}",
+            parent=self,
+            depends_on=depends_on,
         )
 
     @staticmethod

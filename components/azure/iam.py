@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import pulumi
 from pulumi_azure_native import managedidentity
@@ -90,6 +91,19 @@ class WorkloadIdentity(pulumi.ComponentResource):
             parent=self,
             depends_on=depends_on,
         )
+
+
+class RoleHolder(Protocol):
+    """An identity buckets grant roles to: a workload's, or a VM group's."""
+
+    def add_role(
+        self,
+        suffix: str,
+        role: roles.BuiltInRole | roles.CustomRole,
+        scope: pulumi.Input[str],
+        description: str,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> None: ...
 
 
 def grant_key(identity: WorkloadIdentity, key: EncryptionKey, access: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import authorization, resources
 
+from blueprint.model import AutoscalingGroup as AutoscalingGroupModel
 from blueprint.model import Blueprint
 from blueprint.project import stack_source
 from components.azure import naming, roles
@@ -157,8 +158,9 @@ class Platform(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        groups: list[tuple[AutoscalingGroupModel, AutoscalingGroup]] = []
         for asg in bp.autoscaling_groups:
-            AutoscalingGroup(
+            vms = AutoscalingGroup(
                 asg.name,
                 AutoscalingGroupArgs(
                     group=asg,
@@ -169,6 +171,7 @@ class Platform(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            groups.append((asg, vms))
 
         buckets = {
             b.name: TieredBucket(
@@ -199,6 +202,8 @@ class Platform(pulumi.ComponentResource):
             if w.key_access != "none":
                 grant_key(identity, key, w.key_access)
             identity.bind(cluster.oidc_issuer_url)
+        for asg, vms in groups:
+            grant_bucket_access(asg, vms, buckets)
 
         Budget(
             "budget",

@@ -33,7 +33,7 @@ from pulumi_azure_native import authorization, monitor, storage
 from blueprint.catalog import load_catalog
 from blueprint.model import Bucket
 from components.azure import roles
-from components.azure.iam import WorkloadIdentity
+from components.azure.iam import RoleHolder
 from components.azure.placement import Placement
 from components.common.lifecycle import NONCURRENT_TIER_AFTER_DAYS, noncurrent_tier
 
@@ -270,10 +270,10 @@ class TieredBucket(pulumi.ComponentResource):
         self.url = pulumi.Output.concat(self.account.primary_endpoints.apply(lambda e: e.blob), container_name(spec))
         self.register_outputs({"accountName": self.account_name, "url": self.url})
 
-    def grant_read(self, identity: WorkloadIdentity) -> None:
+    def grant_read(self, identity: RoleHolder) -> None:
         identity.add_role(f"{self._name}-read", roles.STORAGE_BLOB_DATA_READER, self.container.id, f"read {self._name}")
 
-    def grant_write(self, identity: WorkloadIdentity) -> None:
+    def grant_write(self, identity: RoleHolder) -> None:
         """Read, write and delete blobs in this container."""
         identity.add_role(
             f"{self._name}-readwrite",

@@ -27,7 +27,7 @@ import pulumi_gcp as gcp
 
 from blueprint.catalog import load_catalog
 from blueprint.model import AutoscalingGroup as GroupSpec
-from components.gcp.iam import project_roles
+from components.gcp.iam import member, project_roles
 from components.gcp.naming import firewall_name
 from components.gcp.node_config import CLOUD_PLATFORM_SCOPE
 
@@ -158,8 +158,13 @@ def scheduling(spot: bool, gpus: bool = False) -> gcp.compute.InstanceTemplateSc
 
 
 class AutoscalingGroup(pulumi.ComponentResource):
+    """`grantee` and `member` make the group a `BucketPrincipal`: `autoscalingGroups[].buckets`
+    grants go to its service account (GCS decrypts CMEK objects itself, so no key grant)."""
+
     group_manager: gcp.compute.RegionInstanceGroupManager
     account: gcp.serviceaccount.Account
+    grantee: str
+    member: pulumi.Output[str]
 
     def __init__(self, name: str, args: AutoscalingGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         g = args.group
@@ -177,6 +182,8 @@ class AutoscalingGroup(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.grantee = f"vm-{name}"  # workload grants are named after the workload alone
+        self.member = member(self.account.email)
         project_roles(self, name, args.project, self.account.email, VM_ROLES, depends_on=waits)
         template = gcp.compute.InstanceTemplate(
             f"{name}-template",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import pulumi
 import pulumi_gcp as gcp
@@ -24,6 +25,17 @@ NODE_ROLES = (
     "roles/artifactregistry.reader",
 )
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
+
+
+class BucketPrincipal(Protocol):
+    """A service account buckets grant to: a workload's, or a VM group's. `grantee` names the
+    grant resources (unique among a bucket's grantees); `member` is the IAM member string."""
+
+    @property
+    def grantee(self) -> str: ...
+
+    @property
+    def member(self) -> pulumi.Output[str]: ...
 
 
 def member(email: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -96,6 +108,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:gcp:WorkloadIdentity", name, None, opts)
         self.workload = name
+        self.grantee = name
         self._args = args
         self.account = gcp.serviceaccount.Account(
             f"{name}-sa",

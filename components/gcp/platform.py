@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_gcp as gcp
 
+from blueprint.model import AutoscalingGroup as AutoscalingGroupModel
 from blueprint.model import Blueprint
 from components.common.access_logs import ACCESS_LOG_BUCKET, logs_access
 from components.common.grants import grant_bucket_access
@@ -177,8 +178,9 @@ class Platform(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        groups: list[tuple[AutoscalingGroupModel, AutoscalingGroup]] = []
         for group in bp.autoscaling_groups:
-            AutoscalingGroup(
+            vms = AutoscalingGroup(
                 group.name,
                 AutoscalingGroupArgs(
                     group=group,
@@ -204,6 +206,7 @@ class Platform(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            groups.append((group, vms))
 
         bucket_waits = [
             *key.agent_grants,
@@ -257,6 +260,8 @@ class Platform(pulumi.ComponentResource):
             if w.key_access != "none":
                 grant_key(identity, key, w.key_access)
             identity.bind(gcp_project, depends_on=[cluster.cluster])
+        for group, vms in groups:
+            grant_bucket_access(group, vms, buckets)
 
         Budget(
             "budget",

@@ -26,7 +26,7 @@ import pulumi_gcp as gcp
 
 from blueprint.catalog import load_catalog
 from blueprint.model import Bucket
-from components.gcp.iam import WorkloadIdentity
+from components.gcp.iam import BucketPrincipal
 
 ABORT_MULTIPART_DAYS = 7
 SOFT_DELETE_SECONDS = 7 * 86_400  # GCS default and minimum: recovery from deletes, at little cost
@@ -127,12 +127,12 @@ class TieredBucket(pulumi.ComponentResource):
         self.url = self.bucket.url
         self.register_outputs({"name": self.name, "url": self.url})
 
-    def grant_read(self, identity: WorkloadIdentity) -> None:
-        self._member(f"{self._name}-{identity.workload}-read", READ_ROLE, identity.member)
+    def grant_read(self, identity: BucketPrincipal) -> None:
+        self._member(f"{self._name}-{identity.grantee}-read", READ_ROLE, identity.member)
 
-    def grant_write(self, identity: WorkloadIdentity) -> None:
+    def grant_write(self, identity: BucketPrincipal) -> None:
         """Read and write (objectUser includes reading and listing)."""
-        self._member(f"{self._name}-{identity.workload}-readwrite", WRITE_ROLE, identity.member)
+        self._member(f"{self._name}-{identity.grantee}-readwrite", WRITE_ROLE, identity.member)
 
     def _member(self, resource_name: str, role: str, member: pulumi.Input[str]) -> gcp.storage.BucketIAMMember:
         return gcp.storage.BucketIAMMember(
