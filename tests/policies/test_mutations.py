@@ -152,8 +152,10 @@ class Mutation:
 
 
 def no_budget(g: ResourceGraph) -> ResourceGraph:
-    (budget,) = [r for r in g.resources if r.type in BUDGETS]
-    return drop(g, budget)
+    """Drop every budget (GCP has two: the stack's labelled costs and the whole project)."""
+    for budget in [r for r in g.resources if r.type in BUDGETS]:
+        g = drop(g, budget)
+    return g
 
 
 def gcs_without(rule_type: str, component: str) -> GraphEdit:
@@ -287,7 +289,7 @@ TABLE: list[tuple[str, str, str, str | None, GraphEdit | StackFileEdit, str]] = 
     ("gcp-prod", "public endpoint on", PRIVATE, "cluster-gke",
      named(GKE, "cluster-gke", {"privateClusterConfig.enablePrivateEndpoint": False}), "prod"),
     ("gcp-prod", "confidential bucket without access logs", CLASSIFIED, "checkpoints-bucket",
-     bucket_named(GCS_BUCKET, "checkpoints", {"logging": DELETE}), "prod"),
+     named("gcp:projects/iAMAuditConfig:IAMAuditConfig", "storage-data-access", {"auditLogConfigs": []}), "prod"),
     ("gcp-prod", "noncurrent versions kept forever", VERSIONED, "models-bucket",
      gcs_without_noncurrent_expiry("models"), "prod"),
     ("gcp-prod", "expected cost above budget (train pool pinned at max on demand)", BUDGET, None,
