@@ -47,8 +47,8 @@ EXPECTED_DEV = {
     "aws:iam/instanceProfile:InstanceProfile": 1,
     # flow logs, nodes, cluster, batch group, two workloads, cluster autoscaler, VPC CNI, EBS CSI
     "aws:iam/role:Role": 9,
-    # flow logs; cluster secrets key; notebook x2; trainer x2; autoscaler; EBS CSI key; batch-cpu x2
-    "aws:iam/rolePolicy:RolePolicy": 10,
+    # flow logs; cluster secrets key; notebook x2; trainer x2; autoscaler; EBS CSI key; batch-cpu
+    "aws:iam/rolePolicy:RolePolicy": 9,
     # nodes x3 (no CNI policy), cluster, batch-cpu SSM, VPC CNI, EBS CSI
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 7,
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": 1,  # the mocks' account is fresh
@@ -86,8 +86,8 @@ EXPECTED_PROD = {
     "aws:eks/accessEntry:AccessEntry": 1,  # aws.clusterAdmins: one role
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1,
     "aws:eks/nodeGroup:NodeGroup": 4,
-    # flow logs; cluster key; trainer x3; server read + key; autoscaler; EBS CSI key; data-prep x2
-    "aws:iam/rolePolicy:RolePolicy": 11,
+    # flow logs; cluster key; trainer x3; server read + key; autoscaler; EBS CSI key; data-prep
+    "aws:iam/rolePolicy:RolePolicy": 10,
     "aws:s3/bucket:Bucket": 4,
     "aws:s3/bucketLogging:BucketLogging": 3,  # confidential: access logs
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
@@ -655,7 +655,7 @@ def test_vm_groups_refresh_on_a_new_template_version_and_read_their_buckets(aws_
     spec_lt = asg.inputs["mixedInstancesPolicy"]["launchTemplate"]["launchTemplateSpecification"]
     assert spec_lt == {"launchTemplateId": lt.id, "version": "1"}
     assert asg.inputs["minSize"] == spec.min_size == 1
-    assert spec.buckets == {"datasets": "read", "checkpoints": "readwrite"}
+    assert spec.buckets == {"datasets": "readwrite"}
     role = next(r for r in of_type(graph, "aws:iam/role:Role") if r.name == "data-prep-role")
     bucket_arns = {parent_name(graph, r): r.outputs["arn"] for r in of_type(graph, "aws:s3/bucket:Bucket")}
     grants = {
@@ -663,7 +663,7 @@ def test_vm_groups_refresh_on_a_new_template_version_and_read_their_buckets(aws_
         for r in of_type(graph, "aws:iam/rolePolicy:RolePolicy")
         if r.inputs["role"] == role.id
     }
-    assert set(grants) == {"data-prep-datasets-read", "data-prep-checkpoints-readwrite"}
+    assert set(grants) == {"data-prep-datasets-readwrite"}
     for bucket, access in spec.buckets.items():
         doc = grants[f"data-prep-{bucket}-{access}"]
         objects = next(s for s in doc["Statement"] if s["Sid"] == "Objects")
