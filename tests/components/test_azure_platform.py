@@ -1159,3 +1159,20 @@ def test_archive_on_a_zone_redundant_account_is_refused(blueprints: dict[str, Bl
         check_tier_redundancy(2, bucket, zone_redundant=True)
     for spec in blueprints["azure-prod"].buckets:  # the prod example moves datasets to cold instead
         check_tier_redundancy(0, spec, zone_redundant=True)
+
+
+def test_vm_group_buckets_are_granted_to_the_groups_identity(graphs, blueprints) -> None:  # type: ignore[no-untyped-def]
+    """`autoscalingGroups[].buckets` on Azure: Storage Blob Data Contributor (readwrite) or
+    Reader (read) for the scale set's user-assigned identity, scoped to the bucket's container."""
+    graph, spec = graphs["azure-prod"], blueprints["azure-prod"].autoscaling_groups[0]
+    assert spec.buckets == {"datasets": "readwrite"}
+    identity = child(graph, "data-prep", "azure-native:managedidentity:UserAssignedIdentity")
+    grants = [
+        r
+        for r in of_type(graph, "azure-native:authorization:RoleAssignment")
+        if r.inputs["principalId"] == identity.outputs["principalId"]
+    ]
+    assert [g.name for g in grants] == ["data-prep-datasets-readwrite"]
+    assert grants[0].inputs["roleDefinitionId"].endswith("/ba92f5b4-2d11-453d-a403-e96b0029c9fe")
+    container = child(graph, "datasets", "azure-native:storage:BlobContainer")
+    assert grants[0].inputs["scope"] == container.id

@@ -1040,3 +1040,32 @@ def test_the_prod_serve_pool_starts_with_one_node_per_l4_zone(gcp_graphs: dict[s
     assert serve.inputs["autoscaling"]["totalMinNodeCount"] == 1
     assert serve.inputs["initialNodeCount"] == 1 and len(zones) >= 1  # >= 1 node: at its minimum
     assert _pool(gcp_graphs["gcp-prod"], "train").inputs["initialNodeCount"] == 0
+
+
+def test_vm_group_buckets_are_granted_to_the_groups_service_account(gcp_graphs, gcp_blueprints) -> None:  # type: ignore[no-untyped-def]
+    """`autoscalingGroups[].buckets` on GCP: a bucket-level binding for the group's own service
+    account, objectUser for readwrite (objectViewer for read), and nothing project-wide."""
+    graph, spec = gcp_graphs["gcp-prod"], gcp_blueprints["gcp-prod"].autoscaling_groups[0]
+    assert spec.buckets == {"datasets": "readwrite"}
+    account = next(
+        r for r in graph.resources if r.type == "gcp:serviceaccount/account:Account" and r.name == "data-prep-sa"
+    )
+    member = f"serviceAccount:{account.outputs['email']}"
+    grants = [
+        r
+        for r in graph.resources
+        if r.type == "gcp:storage/bucketIAMMember:BucketIAMMember" and r.inputs["member"] == member
+    ]
+    assert [(g.name, g.inputs["role"]) for g in grants] == [
+        ("datasets-vm-data-prep-readwrite", "roles/storage.objectUser")
+    ]
+    datasets = next(
+        r for r in graph.resources if r.type == "gcp:storage/bucket:Bucket" and r.name.startswith("datasets")
+    )
+    assert grants[0].inputs["bucket"] == datasets.outputs["name"]
+    project_members = [
+        r for r in graph.resources if r.type == "gcp:projects/iAMMember:IAMMember" and r.inputs["member"] == member
+    ]
+    assert {r.inputs["role"] for r in project_members}.isdisjoint(
+        {"roles/storage.objectUser", "roles/storage.objectViewer"}
+    )
