@@ -232,7 +232,9 @@ EGRESS = "vm-egress-restricted"
 ALERTS, ROTATE, PRIVATE = "stack-has-budget-with-alerts", "keys-rotate", "cluster-endpoints-private"
 SCALE_TO_ZERO, GPU_TYPES = "gpu-pools-scale-to-zero", "gpu-types-allowed-in-environment"
 PUBLIC_EKS = {"vpcConfig.endpointPublicAccess": True, "vpcConfig.publicAccessCidrs": ["0.0.0.0/0"]}
-AZURE_TIERS = {f"policy.rules.0.definition.actions.baseBlob.{t}": DELETE for t in ("tierToCool", "tierToArchive")}
+AZURE_TIERS = {
+    f"policy.rules.0.definition.actions.baseBlob.{t}": DELETE for t in ("tierToCool", "tierToCold", "tierToArchive")
+}
 GCP_H100 = {
     "nodeConfig.machineType": "a3-highgpu-8g",
     "nodeConfig.guestAccelerators": [{"type": "nvidia-h100-80gb", "count": 8.0}],
