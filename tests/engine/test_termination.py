@@ -41,7 +41,7 @@ def test_a_stopped_check_stops_its_workers_and_packs(signum: int, after: float, 
     marker = f"MLBP_TEST_RUN={uuid.uuid4()}"
     key, value = marker.split("=")
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from blueprint.cli import main; main()", "check", "--all"],
+        [sys.executable, "-c", "from blueprint.__main__ import main; main()", "check", "--all"],  # as `mlbp`
         cwd=ROOT,
         env={**os.environ, key: value},
         stdout=subprocess.DEVNULL,
