@@ -230,6 +230,8 @@ def _with_stand_ins(raw: Any, paths: list[tuple[str | int, ...]], stand_in: Any 
     way are copied (shared ones, from YAML aliases, once), so `raw` itself is unchanged."""
     if not paths:
         return raw
+    if () in paths:
+        return stand_in  # the whole value is a secret
     copies: dict[int, Any] = {}
 
     def copy_of(value: Any) -> Any:

@@ -83,8 +83,9 @@ EXPECTED_PROD = {
     # encryption identity + cluster + data-prep + trainer + server
     f"{T}:managedidentity:UserAssignedIdentity": 5,
     f"{T}:managedidentity:FederatedIdentityCredential": 2,  # trainer, server
-    # 2 key + 3 cluster + trainer 3 buckets + server models read + server key use = 10
-    f"{T}:authorization:RoleAssignment": 10,
+    # 2 key + 3 cluster + trainer 3 buckets + server models read + server key use
+    # + data-prep datasets readwrite = 11
+    f"{T}:authorization:RoleAssignment": 11,
     f"{T}:authorization:RoleDefinition": 1,  # key use for decrypt (server)
     "time:index/sleep:Sleep": 4,  # + the decrypt role definition's replication
     f"{T}:authorization:ManagementLockByScope": 4,  # prod: 3 storage accounts + the vault
@@ -355,7 +356,10 @@ def test_bucket_grants_are_blob_data_roles_on_the_one_container(
         for a in by_name.values()
         if role_guid(a) in {BLOB_READER, BLOB_CONTRIBUTOR}
     }
-    assert len(granted) == sum(len(w.buckets) for w in bp.workloads)
+    # VM groups' grants: test_vm_group_buckets_are_granted_to_the_groups_identity
+    assert len(granted) == sum(len(w.buckets) for w in bp.workloads) + sum(
+        len(g.buckets) for g in bp.autoscaling_groups
+    )
 
 
 def test_key_use_is_granted_only_to_workloads_that_ask(

@@ -105,7 +105,8 @@ EXPECTED_PROD = {
     "gcp:container/nodePool:NodePool": 4,  # system + train + eval + serve
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": 4,  # 3 agents + server keyAccess decrypt
     "gcp:projects/iAMAuditConfig:IAMAuditConfig": 1,  # confidential data: Data Access audit logs
-    "gcp:storage/bucketIAMMember:BucketIAMMember": 4,  # trainer 3 + server 1; usage logs are opt-in
+    # trainer 3 + server 1 + data-prep 1; usage logs are opt-in
+    "gcp:storage/bucketIAMMember:BucketIAMMember": 5,
     "mlplat:gcp:GpuNodePool": 3,
 }
 
@@ -526,6 +527,10 @@ def test_workloads_get_bucket_level_roles_only_for_their_buckets(
         (names[bucket], roles[access], _member(stack, "wl", w.name))
         for w in bp.workloads
         for bucket, access in w.buckets.items()
+    } | {
+        (names[bucket], roles[access], _member(stack, "vm", g.name))
+        for g in bp.autoscaling_groups
+        for bucket, access in g.buckets.items()
     }
     assert got == want
     workload_members = {_member(stack, "wl", w.name) for w in bp.workloads}

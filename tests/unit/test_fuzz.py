@@ -175,7 +175,9 @@ def _mutate(bp: dict[str, Any], data: st.DataObject) -> None:
             _get(bp, path[:-1])[path[-1]] = data.draw(st.sampled_from(OUT_OF_RANGE))
         return
     if op in ("add", "rename"):
-        path = data.draw(st.sampled_from([p for p in paths if isinstance(_get(bp, p), dict)]))
+        # Not into a `secure:` mapping: one with another key is plain data, echoed like any other.
+        mappings = [p for p in paths if isinstance(_get(bp, p), dict) and set(_get(bp, p)) != {"secure"}]
+        path = data.draw(st.sampled_from(mappings))
         target = _get(bp, path)
         if op == "add":
             target[data.draw(st.one_of(keys, st.sampled_from(TYPOS)))] = data.draw(values)
