@@ -230,7 +230,8 @@ GKE_CHANNELS: tuple[str, ...] = ("RAPID", "REGULAR", "STABLE")
 
 
 def gke_release_channel(environment: str) -> str:
-    """STABLE in prod, REGULAR elsewhere (components/gcp/platform.py enrolls the cluster so)."""
+    """STABLE in prod, REGULAR elsewhere: the channel components/gcp/platform.py enrolls the
+    cluster in, and the one whose versions validation accepts."""
     return "STABLE" if environment == "prod" else "REGULAR"
 
 

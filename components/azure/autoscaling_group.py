@@ -234,14 +234,8 @@ class AutoscalingGroup(pulumi.ComponentResource):
             ),
         )
 
-    def add_role(
-        self,
-        suffix: str,
-        role: roles.BuiltInRole | roles.CustomRole,
-        scope: pulumi.Input[str],
-        description: str,
-        depends_on: Sequence[pulumi.Resource] = (),
-    ) -> None:
+    def add_role(self, suffix: str, role: roles.BuiltInRole, scope: pulumi.Input[str], description: str) -> None:
+        """A bucket's role for the group's identity (`TieredBucket.grant_read/grant_write`)."""
         roles.assign_role(
             f"{self._name}-{suffix}",
             role=role,
@@ -250,7 +244,6 @@ class AutoscalingGroup(pulumi.ComponentResource):
             subscription_id=self._placement.subscription_id,
             description=f"VM group {self._name}: {description}",
             parent=self,
-            depends_on=depends_on,
         )
 
     @staticmethod

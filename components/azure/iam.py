@@ -96,14 +96,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
 class RoleHolder(Protocol):
     """An identity buckets grant roles to: a workload's, or a VM group's."""
 
-    def add_role(
-        self,
-        suffix: str,
-        role: roles.BuiltInRole | roles.CustomRole,
-        scope: pulumi.Input[str],
-        description: str,
-        depends_on: Sequence[pulumi.Resource] = (),
-    ) -> None: ...
+    def add_role(self, suffix: str, role: roles.BuiltInRole, scope: pulumi.Input[str], description: str) -> None: ...
 
 
 def grant_key(identity: WorkloadIdentity, key: EncryptionKey, access: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_gcp as gcp
 
+from blueprint.catalog import gke_release_channel
 from blueprint.model import AutoscalingGroup as AutoscalingGroupModel
 from blueprint.model import Blueprint
 from components.common.access_logs import ACCESS_LOG_BUCKET, logs_access
@@ -154,7 +155,7 @@ class Platform(pulumi.ComponentResource):
                 system_machine_type=bp.cluster.system_pool.instance_type,
                 system_min_nodes=bp.cluster.system_pool.min_nodes,
                 system_max_nodes=bp.cluster.system_pool.max_nodes,
-                release_channel="STABLE" if bp.is_prod else "REGULAR",
+                release_channel=gke_release_channel(bp.environment),
                 deletion_protection=bp.is_prod,
                 maintenance=bp.cluster.maintenance,
                 depends_on=[
