@@ -319,3 +319,57 @@ def kubernetes_calendar() -> KubernetesCalendar:
     """The sourced support calendar of `data/kubernetes.yaml`."""
     text = resources.files("blueprint").joinpath("data/kubernetes.yaml").read_text(encoding="utf-8")
     return parse_kubernetes_calendar(cast(dict[str, Any], load_trusted(text)))
+
+
+# Helm charts of the cluster layer: data/charts.yaml, each pinned with its source.
+@dataclass(frozen=True, kw_only=True)
+class Chart:
+    key: str  # our name for it, e.g. nvidia-device-plugin
+    repository: str  # https://… Helm repository, or oci://… registry path
+    chart: str
+    version: str
+    namespace: str  # where the cluster layer installs it
+    source: str  # where the version was read
+    read: date
+    app_version: str | None = None
+
+    @property
+    def is_oci(self) -> bool:
+        return self.repository.startswith("oci://")
+
+    @property
+    def reference(self) -> str:
+        """What Helm's `chart` argument takes: the chart name (with a repository) or its OCI URL."""
+        return f"{self.repository.rstrip('/')}/{self.chart}" if self.is_oci else self.chart
+
+
+def parse_charts(raw: dict[str, Any]) -> dict[str, Chart]:
+    return {
+        str(key): Chart(
+            key=str(key),
+            repository=str(spec["repository"]),
+            chart=str(spec["chart"]),
+            version=str(spec["version"]),
+            namespace=str(spec["namespace"]),
+            source=str(spec["source"]),
+            read=_day(spec["read"]),
+            app_version=str(spec["appVersion"]) if "appVersion" in spec else None,
+        )
+        for key, spec in raw["charts"].items()
+    }
+
+
+@cache
+def load_charts() -> dict[str, Chart]:
+    """The sourced chart pins of `data/charts.yaml`, by our key."""
+    text = resources.files("blueprint").joinpath("data/charts.yaml").read_text(encoding="utf-8")
+    return parse_charts(cast(dict[str, Any], load_trusted(text)))
+
+
+@cache
+def cluster_autoscaler_images() -> dict[str, str]:
+    """Kubernetes minor -> Cluster Autoscaler image tag: the autoscaler supports only the
+    Kubernetes minor it was built for (its README's compatibility table)."""
+    text = resources.files("blueprint").joinpath("data/charts.yaml").read_text(encoding="utf-8")
+    raw = cast(dict[str, Any], load_trusted(text))
+    return {str(k): str(v) for k, v in raw["clusterAutoscalerImages"].items()}

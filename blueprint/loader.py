@@ -30,12 +30,14 @@ from blueprint.model import (
     Cluster,
     Encryption,
     GpuPool,
+    InCluster,
     Maintenance,
     Network,
     SystemPool,
     Taint,
     Tier,
     Workload,
+    WorkloadGpu,
 )
 from blueprint.schema import schema_problems
 from blueprint.semantics import semantic_problems
@@ -300,6 +302,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
     env = raw["environment"]
     cluster = raw.get("cluster", {})
     sys_pool = cluster.get("systemPool", {})
+    gpu_access = workload_gpu_access(raw.get("workloads", ()), [p["name"] for p in raw.get("gpuPools", ())])
     net = raw.get("network", {})
     budget = raw["budget"]
     return Blueprint(
@@ -334,6 +337,10 @@ def _build(raw: dict[str, Any]) -> Blueprint:
                 max_nodes=sys_pool.get("maxNodes", 3),
             ),
             maintenance=_maintenance(cluster.get("maintenance", {})),
+            in_cluster=InCluster(
+                enabled=cluster.get("inCluster", {}).get("enabled", True),
+                distributed_engine=cluster.get("inCluster", {}).get("distributedEngine", False),
+            ),
         ),
         gpu_pools=tuple(_gpu_pool(p, cloud) for p in raw.get("gpuPools", ())),
         autoscaling_groups=tuple(_asg(g, cloud) for g in raw.get("autoscalingGroups", ())),
@@ -349,6 +356,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
                 service_account=w["serviceAccount"],
                 buckets=dict(w.get("buckets", {})),
                 key_access=w.get("keyAccess", "none"),
+                gpu=gpu_access[w["name"]],
             )
             for w in raw.get("workloads", ())
         ),
@@ -382,6 +390,22 @@ def _maintenance(m: dict[str, Any]) -> Maintenance:
         duration_hours=m.get("durationHours", default.duration_hours),
         blackouts=tuple(Blackout(name=b["name"], start=b["start"], end=b["end"]) for b in m.get("blackouts", ())),
     )
+
+
+def workload_gpu_access(workloads: Any, pool_names: list[str]) -> dict[str, WorkloadGpu]:
+    """Each workload's GPU pools (default: all) and its share of each: the explicit
+    `sharePercent`, or an equal split of what the explicit shares leave of that pool
+    (semantics.py has already refused unknown pools and shares over 100 %)."""
+    pools = {w["name"]: tuple(w.get("gpu", {}).get("pools", pool_names)) for w in workloads}
+    explicit = {w["name"]: w["gpu"]["sharePercent"] for w in workloads if "sharePercent" in w.get("gpu", {})}
+    shares: dict[str, dict[str, int]] = {name: {} for name in pools}
+    for pool in pool_names:
+        users = [name for name, allowed in pools.items() if pool in allowed]
+        implicit = [name for name in users if name not in explicit]
+        left = 100 - sum(explicit[name] for name in users if name in explicit)
+        for name in users:
+            shares[name][pool] = explicit[name] if name in explicit else max(0, left // len(implicit))
+    return {name: WorkloadGpu(pools=pools[name], share_percent=shares[name]) for name in pools}
 
 
 def _gpu_pool(p: dict[str, Any], cloud: Cloud) -> GpuPool:

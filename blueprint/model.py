@@ -63,6 +63,17 @@ class Maintenance:
 
 
 @dataclass(frozen=True, kw_only=True)
+class InCluster:
+    """The cluster layer `pulumi up` installs into the cluster (components/kubernetes/): GPU
+    runtime, autoscaler (EKS), default StorageClass, tenancy and Kueue queues per workload,
+    and, when asked, the distributed engine (KubeRay and JobSet). Off: for teams that manage
+    in-cluster software with GitOps (docs/architecture.md lists the same set to install)."""
+
+    enabled: bool = True
+    distributed_engine: bool = False  # the training and inference presets turn it on
+
+
+@dataclass(frozen=True, kw_only=True)
 class Cluster:
     # No fixed default: a version leaves support on a date. The loader fills in the newest one
     # in standard support on the day (blueprint.catalog.kubernetes_calendar).
@@ -71,6 +82,7 @@ class Cluster:
     authorized_cidrs: tuple[str, ...] = ()
     system_pool: SystemPool
     maintenance: Maintenance = Maintenance()
+    in_cluster: InCluster = InCluster()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,12 +142,23 @@ class Encryption:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WorkloadGpu:
+    """Which GPU pools a workload's queued jobs may use, and its guaranteed share of each
+    (percent of the pool's maxNodes x GPUs per node). The loader resolves the defaults: every
+    GPU pool, and an equal split of what explicit shares leave of each pool."""
+
+    pools: tuple[str, ...]
+    share_percent: dict[str, int]  # pool name -> percent, resolved for every pool in `pools`
+
+
+@dataclass(frozen=True, kw_only=True)
 class Workload:
     name: str
     namespace: str
     service_account: str
     buckets: dict[str, Access] = field(default_factory=dict)
     key_access: Literal["none", "decrypt", "encrypt-decrypt"] = "none"
+    gpu: WorkloadGpu = WorkloadGpu(pools=(), share_percent={})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,6 +212,9 @@ class Blueprint:
     @property
     def is_prod(self) -> bool:
         return self.environment == "prod"
+
+    def gpu_pool(self, name: str) -> GpuPool:
+        return next(p for p in self.gpu_pools if p.name == name)
 
     def bucket(self, name: str) -> Bucket:
         return next(b for b in self.buckets if b.name == name)

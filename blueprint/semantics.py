@@ -26,6 +26,7 @@ from blueprint.catalog import (
 )
 from blueprint.clock import ClockError, today
 from blueprint.errors import format_path
+from blueprint.semantics_gpu_access import gpu_access_problems
 
 Problem = tuple[str, str]
 PROVIDER_REGION_KEY: dict[Cloud, str] = {
@@ -73,6 +74,7 @@ def semantic_problems(raw: dict[str, Any], provider_config: dict[str, Any]) -> I
     yield from _network(raw)
     yield from _maintenance(raw)
     yield from _workloads(raw)
+    yield from gpu_access_problems(raw)
     yield from _budget(raw)
 
 

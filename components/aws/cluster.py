@@ -41,6 +41,10 @@ class ClusterArgs:
     imds_hop_limit: int
     system_current_nodes: int | None = None  # the system node group's size in EKS now (node_group_size.py)
     admin_role_arns: tuple[str, ...] = ()
+    # The IAM principal running `pulumi up` (its role, not the session), given cluster admin
+    # through an access entry when the cluster layer is installed: the Kubernetes provider
+    # authenticates as it. None: only admin_role_arns (and then the layer cannot be installed).
+    deployer_arn: str | None = None
     log_retention_days: int = 365
 
 
@@ -53,6 +57,7 @@ class Cluster(pulumi.ComponentResource):
     compute_ready: list[pulumi.Resource]  # what every node group waits for
     system_nodes: aws.eks.NodeGroup
     vpc_cni: aws.eks.Addon
+    admin_access: list[pulumi.Resource]  # the admins' access policy associations
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:aws:Cluster", name, None, opts)
@@ -148,6 +153,10 @@ class Cluster(pulumi.ComponentResource):
                 addon_name="vpc-cni",
                 # EKS installed a self-managed aws-node with the cluster: the add-on adopts it.
                 resolve_conflicts_on_create="OVERWRITE",
+                # The CNI's network policy agent enforces the cluster layer's NetworkPolicies
+                # (default deny per workload namespace); off by default in the add-on
+                # (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html).
+                configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
                 pod_identity_associations=[
                     aws.eks.AddonPodIdentityAssociationArgs(
                         role_arn=cni_identity.arn, service_account=VPC_CNI_SERVICE_ACCOUNT
@@ -186,8 +195,8 @@ class Cluster(pulumi.ComponentResource):
                 parent=self, depends_on=[agent, self.vpc_cni], ignore_changes=size.ignore_changes
             ),
         )
-        for role_arn in args.admin_role_arns:
-            self._admin(name, role_arn)
+        admins = dict.fromkeys((*args.admin_role_arns, *([args.deployer_arn] if args.deployer_arn else [])))
+        self.admin_access = [self._admin(name, arn) for arn in admins]
         self.ready = [agent]
         self.compute_ready = [agent, self.vpc_cni]
         self.name = self.cluster.name
@@ -199,7 +208,7 @@ class Cluster(pulumi.ComponentResource):
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "kubeconfig": self.kubeconfig})
 
-    def _admin(self, name: str, role_arn: str) -> None:
+    def _admin(self, name: str, role_arn: str) -> aws.eks.AccessPolicyAssociation:
         # Role names are unique per account whatever their path: account + name is a stable key.
         account, role = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
         entry = aws.eks.AccessEntry(
@@ -207,7 +216,7 @@ class Cluster(pulumi.ComponentResource):
             aws.eks.AccessEntryArgs(cluster_name=self.cluster.name, principal_arn=role_arn, type="STANDARD"),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.eks.AccessPolicyAssociation(
+        return aws.eks.AccessPolicyAssociation(
             f"{name}-admin-{account}-{role}",
             aws.eks.AccessPolicyAssociationArgs(
                 cluster_name=self.cluster.name,

@@ -48,7 +48,7 @@ class GpuNodePoolArgs:
 def autoscaler_tags(pool: GpuPool) -> dict[str, str]:
     """Cluster Autoscaler reads these from the ASG to build a node template when the group
     has zero nodes: without them a pending GPU pod never triggers a scale-up from zero."""
-    tags = {f"{CA_TEMPLATE}/label/{k}": v for k, v in node_labels(pool).items()}
+    tags = {f"{CA_TEMPLATE}/label/{k}": v for k, v in node_labels(pool, "aws").items()}
     tags.update({f"{CA_TEMPLATE}/taint/{t.key}": f"{t.value}:{t.effect}" for t in pool.taints})
     tags[f"{CA_TEMPLATE}/resources/nvidia.com/gpu"] = str(pool.accelerator_count)
     return tags
@@ -94,7 +94,7 @@ class GpuNodePool(pulumi.ComponentResource):
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                     id=template.id, version=template.latest_version.apply(str)
                 ),
-                labels=node_labels(pool),
+                labels=node_labels(pool, "aws"),
                 taints=[
                     aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=EKS_TAINT_EFFECTS[t.effect])
                     for t in pool.taints

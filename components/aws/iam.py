@@ -70,8 +70,10 @@ class WorkloadIdentity(pulumi.ComponentResource):
         self.arn = self.role.arn
         self.register_outputs({"arn": self.arn})
 
-    def bind(self, cluster_name: pulumi.Input[str], depends_on: list[pulumi.Resource]) -> None:
-        aws.eks.PodIdentityAssociation(
+    def bind(
+        self, cluster_name: pulumi.Input[str], depends_on: list[pulumi.Resource]
+    ) -> aws.eks.PodIdentityAssociation:
+        return aws.eks.PodIdentityAssociation(
             f"{self._name}-binding",
             aws.eks.PodIdentityAssociationArgs(
                 cluster_name=cluster_name,

@@ -13,7 +13,8 @@ from blueprint.model import Blueprint
 from components.aws.autoscaling_group import AutoscalingGroup, AutoscalingGroupArgs
 from components.aws.budget import Budget, BudgetArgs
 from components.aws.cluster import Cluster, ClusterArgs
-from components.aws.ebs_csi_driver import EbsCsiDriver, EbsCsiDriverArgs
+from components.aws.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+from components.aws.ebs_csi_driver import STORAGE_CLASS_NAME, EbsCsiDriver, EbsCsiDriverArgs
 from components.aws.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.aws.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from components.aws.iam import (
@@ -34,6 +35,13 @@ from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
 from components.common.access_logs import ACCESS_LOG_BUCKET, logs_access
 from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
+from components.kubernetes.cluster_layer import ClusterLayer, ClusterLayerArgs, StorageClassSpec
+from components.kubernetes.pools import pool_facts
+from components.kubernetes.tenancy import IdentityEndpoint
+
+# Pods get Pod Identity credentials from the agent on their node (EKS user guide, "EKS Pod
+# Identity agent": 169.254.170.23 port 80); the cluster layer's network policies allow it.
+POD_IDENTITY_AGENT = IdentityEndpoint(cidr="169.254.170.23/32", port=80)
 
 
 class Platform(pulumi.ComponentResource):
@@ -44,7 +52,8 @@ class Platform(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlplat:aws:Platform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        account = aws.get_caller_identity().account_id
+        caller = aws.get_caller_identity()
+        account = caller.account_id
         if bp.aws_account_id and account != bp.aws_account_id:
             raise pulumi.RunError(
                 f"$.aws.accountId is {bp.aws_account_id} but the credentials are for account {account}: "
@@ -109,6 +118,7 @@ class Platform(pulumi.ComponentResource):
                 imds_hop_limit=hop_limit,
                 system_current_nodes=current_nodes.get(SYSTEM_POOL),
                 admin_role_arns=bp.aws_cluster_admins,
+                deployer_arn=deployer_arn(caller.arn) if bp.cluster.in_cluster.enabled else None,
             ),
             opts=child,
         )
@@ -128,7 +138,7 @@ class Platform(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-        EbsCsiDriver(
+        ebs = EbsCsiDriver(
             "ebs-csi",
             EbsCsiDriverArgs(
                 cluster_name=cluster.name, key_arn=key.arn, depends_on=(*cluster.ready, cluster.system_nodes)
@@ -195,7 +205,38 @@ class Platform(pulumi.ComponentResource):
             opts=child,
         )
         autoscaler.add_policy("scaling", cluster.name.apply(lambda name: autoscaler_policy(bp.region, account, name)))
-        autoscaler.bind(cluster.name, depends_on=cluster.ready)
+        autoscaler_binding = autoscaler.bind(cluster.name, depends_on=cluster.ready)
+
+        if bp.cluster.in_cluster.enabled:
+            layer = ClusterLayer(
+                "cluster-layer",
+                ClusterLayerArgs(
+                    cluster_name=cluster.name,
+                    kubeconfig=cluster.kubeconfig,
+                    pools=tuple(pool_facts("aws", p) for p in bp.gpu_pools),
+                    workloads=bp.workloads,
+                    distributed_engine=bp.cluster.in_cluster.distributed_engine,
+                    storage_class=StorageClassSpec(
+                        name=STORAGE_CLASS_NAME,
+                        provisioner="ebs.csi.aws.com",
+                        parameters={"type": "gp3", "encrypted": "true", "kmsKeyId": key.arn},
+                    ),
+                    identity_endpoints=(POD_IDENTITY_AGENT,),
+                    depends_on=(cluster.system_nodes, ebs.addon, *cluster.admin_access),
+                ),
+                opts=child,
+            )
+            ClusterAutoscaler(
+                "cluster-autoscaler",
+                ClusterAutoscalerArgs(
+                    cluster_name=cluster.name,
+                    region=bp.region,
+                    kubernetes_version=bp.cluster.kubernetes_version,
+                    provider=layer.provider,
+                    depends_on=(autoscaler_binding, cluster.system_nodes, *cluster.admin_access),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, providers=[layer.provider]),
+            )
 
         Budget("budget", BudgetArgs(budget=bp.budget, stack=stack), opts=child)
 
@@ -208,3 +249,9 @@ class Platform(pulumi.ComponentResource):
             workload_identities={**{n: i.arn for n, i in identities.items()}, "cluster-autoscaler": autoscaler.arn},
         )
         self.register_outputs({"clusterName": cluster.name, "keyArn": key.arn})
+
+
+def deployer_arn(caller_arn: str) -> str:
+    """The IAM principal behind the credentials running `pulumi up`: an assumed role's session
+    ARN names the role (access entries take the role's ARN, not the session's)."""
+    return aws.iam.get_session_context(arn=caller_arn).issuer_arn

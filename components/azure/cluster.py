@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+import yaml
 from pulumi_azure_native import authorization, containerservice, managedidentity, monitor, operationalinsights
 
 from blueprint.model import Maintenance
@@ -122,6 +123,7 @@ class Cluster(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     oidc_issuer_url: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
+    admin_ready: pulumi.Resource  # the deployer's cluster-admin grant has propagated
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         access = api_server_access(args.private_endpoint, args.authorized_cidrs)
@@ -253,7 +255,7 @@ class Cluster(pulumi.ComponentResource):
             for config in CONFIG_NAMES
         ]
         self.workspace_id = workspace.id  # the platform's Log Analytics workspace (also for storage logs)
-        roles.assign_role(
+        admin = roles.assign_role(
             f"{name}-admin",
             role=roles.AKS_RBAC_CLUSTER_ADMIN,
             scope=self.cluster.id,
@@ -263,6 +265,8 @@ class Cluster(pulumi.ComponentResource):
             parent=self,
             principal_type=authorization.PrincipalType(args.admin_principal_type),
         )
+        # The cluster layer's Kubernetes provider acts as the deployer: it waits for this grant.
+        self.admin_ready = waits.after(f"{name}-admin-propagated", [admin], waits.AKS_AZURE_RBAC, parent=self)
         self.name = self.cluster.name
         fqdn = self.cluster.private_fqdn if args.private_endpoint else self.cluster.fqdn
         self.endpoint = pulumi.Output.concat("https://", fqdn, ":443")
@@ -271,7 +275,9 @@ class Cluster(pulumi.ComponentResource):
             resource_group_name=where.resource_group_name, resource_name=self.cluster.name, format="exec"
         )
         self.kubeconfig = pulumi.Output.secret(
-            credentials.kubeconfigs.apply(lambda k: base64.b64decode(k[0].value).decode() if k else "")
+            credentials.kubeconfigs.apply(
+                lambda k: non_interactive(base64.b64decode(k[0].value).decode()) if k else ""
+            )
         )
         self.register_outputs(
             {
@@ -359,3 +365,21 @@ class Cluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
+
+
+AKS_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"  # the AKS AAD server application, the same in every tenant
+
+
+def non_interactive(kubeconfig: str) -> str:
+    """AKS's exec kubeconfig logs in with a device code: a person at a browser, which `pulumi up`
+    (the cluster layer's provider) and CI are not. Use the Azure CLI's login instead, as
+    `kubelogin convert-kubeconfig -l azurecli` does: `az login` locally, `azure/login` in CI
+    (https://azure.github.io/kubelogin/concepts/login-modes/azurecli.html)."""
+    config = yaml.safe_load(kubeconfig)
+    for user in config.get("users") or []:
+        exec_ = (user.get("user") or {}).get("exec")
+        if exec_ and exec_.get("command") == "kubelogin":
+            args = list(exec_.get("args") or [])
+            server_id = args[args.index("--server-id") + 1] if "--server-id" in args else AKS_SERVER_ID
+            exec_["args"] = ["get-token", "--login", "azurecli", "--server-id", server_id]
+    return str(yaml.safe_dump(config, sort_keys=False))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import containerservice
 
-from blueprint.model import GpuPool
+from blueprint.model import GpuPool, Taint
 from components.azure.placement import Placement
 from components.azure.sdk import resource_kwargs
 from components.common.node_labels import node_labels
@@ -32,6 +32,13 @@ class GpuNodePoolArgs:
     cluster_name: pulumi.Input[str]
     agent_pool_name: str
     subnet_id: pulumi.Input[str]
+
+
+def spot_taints(pool: GpuPool) -> tuple[Taint, ...]:
+    """The taint AKS puts on a Spot pool's nodes, as the cluster layer must tolerate it."""
+    key, rest = SPOT_TAINT.split("=", 1)
+    value, effect = rest.split(":")
+    return (Taint(key=key, value=value, effect="NoSchedule"),) if pool.capacity == "spot" and effect else ()
 
 
 def node_taints(pool: GpuPool) -> list[str]:
@@ -68,7 +75,7 @@ class GpuNodePool(pulumi.ComponentResource):
                     scale_set_eviction_policy=containerservice.ScaleSetEvictionPolicy.DELETE if spot else None,
                     spot_max_price=SPOT_MAX_PRICE_ON_DEMAND if spot else None,
                     node_taints=node_taints(pool),
-                    node_labels=node_labels(pool),
+                    node_labels=node_labels(pool, "azure"),
                     gpu_profile=containerservice.GPUProfileArgs(driver=containerservice.GPUDriver.INSTALL),
                     os_type=containerservice.OSType.LINUX,
                     os_sku=containerservice.OSSKU.UBUNTU,

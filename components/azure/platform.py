@@ -17,7 +17,7 @@ from components.azure.autoscaling_group import AutoscalingGroup, AutoscalingGrou
 from components.azure.budget import Budget, BudgetArgs, check_alert_count, first_of_this_month
 from components.azure.cluster import Cluster, ClusterArgs, check_address_ranges
 from components.azure.encryption_key import EncryptionKey, EncryptionKeyArgs
-from components.azure.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+from components.azure.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, spot_taints
 from components.azure.iam import WorkloadIdentity, WorkloadIdentityArgs, grant_key
 from components.azure.maintenance import check_maintenance
 from components.azure.network import Network, NetworkArgs
@@ -26,10 +26,14 @@ from components.azure.tiered_bucket import TieredBucket, TieredBucketArgs, check
 from components.common.access_logs import logs_access
 from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
+from components.kubernetes.cluster_layer import ClusterLayer, ClusterLayerArgs, StorageClassSpec
+from components.kubernetes.pools import pool_facts
 
 PROD_ZONES = ("1", "2", "3")  # every region in the catalog has three availability zones
 LOG_RETENTION_DAYS = {True: 90, False: 30}  # prod, other
 SOFT_DELETE_DAYS = {True: 30, False: 7}
+WORKLOAD_IDENTITY_ANNOTATION = "azure.workload.identity/client-id"
+STORAGE_CLASS_NAME = "managed-csi-cmk"
 
 
 def agent_pool_names(bp: Blueprint) -> dict[str, str]:
@@ -204,6 +208,35 @@ class Platform(pulumi.ComponentResource):
             identity.bind(cluster.oidc_issuer_url)
         for asg, vms in groups:
             grant_bucket_access(asg, vms, buckets)
+
+        if bp.cluster.in_cluster.enabled:
+            ClusterLayer(
+                "cluster-layer",
+                ClusterLayerArgs(
+                    cluster_name=cluster.name,
+                    kubeconfig=cluster.kubeconfig,
+                    pools=tuple(pool_facts("azure", p, extra_taints=spot_taints(p)) for p in bp.gpu_pools),
+                    workloads=bp.workloads,
+                    distributed_engine=bp.cluster.in_cluster.distributed_engine,
+                    # Azure Disk CSI (on in every AKS cluster) with the platform key's disk
+                    # encryption set, which the cluster identity may read (cluster.py)
+                    # (https://learn.microsoft.com/azure/aks/azure-disk-customer-managed-keys).
+                    storage_class=StorageClassSpec(
+                        name=STORAGE_CLASS_NAME,
+                        provisioner="disk.csi.azure.com",
+                        parameters={
+                            "skuName": "StandardSSD_ZRS" if bp.is_prod else "StandardSSD_LRS",
+                            "kind": "managed",
+                            "diskEncryptionSetID": key.disk_encryption_set_id,
+                        },
+                    ),
+                    service_account_annotations={
+                        n: {WORKLOAD_IDENTITY_ANNOTATION: i.client_id} for n, i in identities.items()
+                    },
+                    depends_on=(cluster.admin_ready,),
+                ),
+                opts=child,
+            )
 
         Budget(
             "budget",

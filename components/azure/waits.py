@@ -17,6 +17,10 @@ Durations are the documented upper bounds (read 2026-12-03):
   cluster's managed identity to populate"
   (https://learn.microsoft.com/azure/aks/use-managed-identity, bring your own control plane
   identity).
+- Azure RBAC for Kubernetes authorization: "Role assignments can take up to five minutes to
+  propagate" before the API server honours them
+  (https://learn.microsoft.com/azure/aks/manage-azure-rbac, create role assignments): the
+  cluster layer's Kubernetes provider, authenticating as the deployer, waits for them.
 - Custom role definitions are eventually consistent; an assignment made right after the
   definition can fail with RoleDefinitionDoesNotExist. No Microsoft page gives a bound; the
   providers' maintainers observed about five minutes
@@ -34,6 +38,7 @@ import pulumiverse_time as time
 KEY_VAULT_RBAC = "10m"
 CLUSTER_IDENTITY = "60m"
 CUSTOM_ROLE_DEFINITION = "5m"
+AKS_AZURE_RBAC = "5m"
 
 
 def after(name: str, grants: Sequence[pulumi.CustomResource], duration: str, *, parent: pulumi.Resource) -> time.Sleep:

@@ -72,6 +72,7 @@ class Cluster(pulumi.ComponentResource):
     name: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
+    dns_endpoint: pulumi.Output[str]
     ready: list[pulumi.Resource]
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -126,6 +127,15 @@ class Cluster(pulumi.ComponentResource):
                 ),
                 master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
                     cidr_blocks=authorized, gcp_public_cidrs_access_enabled=False
+                ),
+                # The DNS-based endpoint: reachable from anywhere, but every request is
+                # authorized by IAM (container.clusters.connect) before Kubernetes sees it, so
+                # `pulumi up` and people reach a private cluster without a bastion or an
+                # allow-listed IP (https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
+                control_plane_endpoints_config=gcp.container.ClusterControlPlaneEndpointsConfigArgs(
+                    dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
+                        allow_external_traffic=True
+                    )
                 ),
                 master_auth=gcp.container.ClusterMasterAuthArgs(
                     client_certificate_config=gcp.container.ClusterMasterAuthClientCertificateConfigArgs(
@@ -197,11 +207,9 @@ class Cluster(pulumi.ComponentResource):
         self.cluster_id = self.cluster.id
         self.name = self.cluster.name
         self.endpoint = self.cluster.endpoint
-        ca = self.cluster.master_auth.apply(lambda auth: (auth.cluster_ca_certificate or "") if auth else "")
+        self.dns_endpoint = self.cluster.control_plane_endpoints_config.apply(dns_endpoint)
         self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, ca).apply(
-                lambda v: kubeconfig(v[0], v[1], v[2])
-            )
+            pulumi.Output.all(self.cluster.name, self.dns_endpoint).apply(lambda v: kubeconfig(v[0], v[1]))
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "kubeconfig": self.kubeconfig})
 
@@ -238,15 +246,20 @@ def maintenance_policy(m: Maintenance) -> gcp.container.ClusterMaintenancePolicy
     )
 
 
-def kubeconfig(name: str, endpoint: str, ca_data: str) -> str:
-    """Tokens from `gke-gcloud-auth-plugin`: no long-lived credentials in the file."""
+def dns_endpoint(config: gcp.container.outputs.ClusterControlPlaneEndpointsConfig | None) -> str:
+    dns = config.dns_endpoint_config if config else None
+    return (dns.endpoint or "") if dns else ""
+
+
+def kubeconfig(name: str, dns_endpoint: str) -> str:
+    """The DNS-based endpoint with tokens from `gke-gcloud-auth-plugin`: no long-lived
+    credentials in the file, and no CA data (the endpoint's certificate is publicly trusted;
+    `gcloud container clusters get-credentials --dns-endpoint` writes the same)."""
     return json.dumps(
         {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [
-                {"name": name, "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_data}}
-            ],
+            "clusters": [{"name": name, "cluster": {"server": f"https://{dns_endpoint}"}}],
             "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
             "current-context": name,
             "users": [

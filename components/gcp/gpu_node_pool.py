@@ -87,7 +87,7 @@ class GpuNodePool(pulumi.ComponentResource):
                     service_account=args.node_service_account,
                     key_id=args.key_id,
                     disk_size_gib=pool.disk_size_gib,
-                    labels=node_labels(pool),
+                    labels=node_labels(pool, "gcp"),
                     taints=pool.taints,
                     spot=pool.capacity == "spot",
                     guest_accelerators=[accelerator],

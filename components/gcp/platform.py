@@ -36,9 +36,21 @@ from components.gcp.iam import (
 from components.gcp.naming import cluster_name, service_account_id
 from components.gcp.network import Network, NetworkArgs
 from components.gcp.tiered_bucket import TieredBucket, TieredBucketArgs
+from components.kubernetes.cluster_layer import ClusterLayer, ClusterLayerArgs, StorageClassSpec
+from components.kubernetes.pools import pool_facts
+from components.kubernetes.tenancy import IdentityEndpoint
 
 AUDIT_CONFIG = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
 DATA_ACCESS_LOGS = ("DATA_READ", "DATA_WRITE")
+# Pods get their Workload Identity tokens from the GKE metadata server: 169.254.169.254:80,
+# and on Dataplane V2 clusters also 169.254.169.252:988; network policies must allow both
+# (https://cloud.google.com/kubernetes-engine/docs/how-to/network-policy#limitations_and_requirements).
+METADATA_SERVER = (
+    IdentityEndpoint(cidr="169.254.169.254/32", port=80),
+    IdentityEndpoint(cidr="169.254.169.252/32", port=988),
+)
+WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
+STORAGE_CLASS_NAME = "pd-balanced-cmek"
 
 
 def service_agents(project: str, number: pulumi.Input[str], apis: ProjectApis) -> dict[str, pulumi.Output[str]]:
@@ -263,6 +275,31 @@ class Platform(pulumi.ComponentResource):
             identity.bind(gcp_project, depends_on=[cluster.cluster])
         for group, vms in groups:
             grant_bucket_access(group, vms, buckets)
+
+        if bp.cluster.in_cluster.enabled:
+            ClusterLayer(
+                "cluster-layer",
+                ClusterLayerArgs(
+                    cluster_name=cluster.name,
+                    kubeconfig=cluster.kubeconfig,
+                    pools=tuple(pool_facts("gcp", p) for p in bp.gpu_pools),
+                    workloads=bp.workloads,
+                    distributed_engine=bp.cluster.in_cluster.distributed_engine,
+                    # The PD CSI driver (on in cluster.py) with the platform key: the Compute
+                    # Engine service agent already holds the key for the nodes' boot disks.
+                    storage_class=StorageClassSpec(
+                        name=STORAGE_CLASS_NAME,
+                        provisioner="pd.csi.storage.gke.io",
+                        parameters={"type": "pd-balanced", "disk-encryption-kms-key": key.key_id},
+                    ),
+                    service_account_annotations={
+                        n: {WORKLOAD_IDENTITY_ANNOTATION: i.email} for n, i in identities.items()
+                    },
+                    identity_endpoints=METADATA_SERVER,
+                    depends_on=tuple(cluster.ready),
+                ),
+                opts=child,
+            )
 
         Budget(
             "budget",

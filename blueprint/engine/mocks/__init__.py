@@ -1,7 +1,8 @@
 """Mocks that answer like the clouds do: each resource gets the computed outputs its provider
 would return (ids, ARNs, auto-generated names, self-links, endpoints), so policy documents,
 key policies and cross-references render as in a real preview. One module per cloud
-(`aws.py`, `gcp.py`, `azure.py`; `time_provider.py` for pulumiverse-time's waits), each with
+(`aws.py`, `gcp.py`, `azure.py`; `time_provider.py` for pulumiverse-time's waits, `kubernetes.py`
+for the cluster layer), each with
 `call(ctx, token, args)` for invokes and `resource(ctx, type, inputs, autoname)` for
 registrations.
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-from blueprint.engine.mocks import aws, azure, gcp, time_provider
+from blueprint.engine.mocks import aws, azure, gcp, kubernetes, time_provider
 from blueprint.engine.mocks.common import (
     MOCK_AWS_ACCOUNT,
     MOCK_AZURE_SUBSCRIPTION,
@@ -26,7 +27,13 @@ from blueprint.engine.mocks.common import (
     hex_id,
 )
 
-_CLOUDS: dict[str, ModuleType] = {"aws": aws, "gcp": gcp, "azure-native": azure, "time": time_provider}
+_CLOUDS: dict[str, ModuleType] = {
+    "aws": aws,
+    "gcp": gcp,
+    "azure-native": azure,
+    "time": time_provider,
+    "kubernetes": kubernetes,
+}
 # Computed by the provider even when the program passed a value of the same name.
 _ALWAYS_COMPUTED = {"arn", "id"}
 

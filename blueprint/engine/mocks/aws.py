@@ -18,6 +18,15 @@ def call(m: MockContext, token: str, args: dict[str, Any]) -> dict[str, Any] | N
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
         arn_ = f"arn:aws:sts::{m.aws_account}:assumed-role/ci-deployer/session"
         return {"accountId": m.aws_account, "arn": arn_, "userId": "AROAMOCK:session", "id": m.aws_account}
+    if token == "aws:iam/getSessionContext:getSessionContext":  # sts assumed-role session -> its IAM role
+        parts = str(args.get("arn", "")).split(":")
+        account, resource = (parts[4], parts[5]) if len(parts) == 6 else (m.aws_account, "")
+        kind, _, rest = resource.partition("/")
+        role, _, session = rest.partition("/")
+        if kind != "assumed-role":
+            return {"arn": args.get("arn"), "issuerArn": args.get("arn"), "id": args.get("arn")}
+        issuer = f"arn:aws:iam::{account}:role/{role}"
+        return {"arn": args["arn"], "issuerArn": issuer, "issuerName": role, "sessionName": session, "id": args["arn"]}
     if token == "aws:ec2/getVpc:getVpc":  # an existing VPC: some range other than the blueprint's default
         vpc = str(args.get("id") or "vpc-0mock")
         return {

@@ -148,6 +148,11 @@ def _cluster(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     )
     auth = dict(s.get("masterAuth") or {})
     auth["clusterCaCertificate"] = MOCK_CA
+    endpoints = dict(s.get("controlPlaneEndpointsConfig") or {})
+    dns = dict(endpoints.get("dnsEndpointConfig") or {})
+    if dns:  # the DNS-based endpoint: gke-<id>-<project number>.<region>.gke.goog
+        dns["endpoint"] = f"gke-{hex_id(auto, 'dns', n=32)}-{MOCK_PROJECT_NUMBER}.{location}.gke.goog"
+        endpoints["dnsEndpointConfig"] = dns
     return rid, {
         "name": name,
         "location": location,
@@ -156,6 +161,7 @@ def _cluster(m: MockContext, s: State, auto: str) -> tuple[str, State]:
         "endpoint": private_ip if private.get("enablePrivateEndpoint") else public_ip,
         "masterAuth": auth,
         "privateClusterConfig": private,
+        "controlPlaneEndpointsConfig": endpoints,
         "masterVersion": f"{s.get('minMasterVersion') or '1.35'}.7-gke.1222000",
         "labelFingerprint": hex_id(auto, "labels", n=8),
         "servicesIpv4Cidr": "10.0.64.0/19",
