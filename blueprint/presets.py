@@ -112,7 +112,13 @@ def build_preset(
         "costCenter": cost_center,
         "dataClassification": "confidential" if prod else "internal",
         **_ACCOUNT_PLACEHOLDERS[cloud],
-        "cluster": {"kubernetesVersion": _newest_version(cloud, environment), "privateEndpoint": True},
+        "cluster": {
+            "kubernetesVersion": _newest_version(cloud, environment),
+            "privateEndpoint": True,
+            # KubeRay and JobSet for distributed training and batch inference; dev clusters
+            # get the queues and GPU runtime without them.
+            "inCluster": {"enabled": True, "distributedEngine": preset in ("training", "inference")},
+        },
         "gpuPools": _gpu_pools(preset, cloud, region, prod),
         "buckets": _buckets(preset, cloud, prod),
         "workloads": _workloads(preset),

@@ -25,7 +25,7 @@ from tests.components.conftest import ROOT, of_type, parent_name, policy_doc
 EXPECTED_DEV = {
     "aws:autoscaling/group:Group": 1,
     "aws:autoscaling/policy:Policy": 1,
-    "aws:autoscaling/tag:Tag": 13,  # dev-gpu 4 labels + 1 taint + gpus; dev-a10g 5 labels + 1 taint + gpus
+    "aws:autoscaling/tag:Tag": 19,  # dev-gpu 7 labels + 1 taint + gpus; dev-a10g 8 labels + 1 taint + gpus
     "aws:budgets/budget:Budget": 1,
     "aws:cloudwatch/logGroup:LogGroup": 2,  # flow logs, EKS control plane
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,  # the VPC's own, emptied of its rules
@@ -73,19 +73,46 @@ EXPECTED_DEV = {
     "mlplat:aws:ServiceLinkedRoles": 1,
     "mlplat:aws:TieredBucket": 3,
     "mlplat:aws:WorkloadIdentity": 5,  # two workloads, cluster autoscaler, VPC CNI, EBS CSI
+    # The cluster layer: the deployer's access entry for the Kubernetes provider, then in the
+    # cluster the device plugin, Kueue and autoscaler releases, one namespace (both workloads
+    # share `ml`), flavors per pool, a queue pair per workload, the CMEK StorageClass.
+    "aws:eks/accessEntry:AccessEntry": 1,
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1,
+    "kubernetes:core/v1:Namespace": 1,
+    "kubernetes:core/v1:ResourceQuota": 1,
+    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:helm.sh/v3:Release": 5,  # + KubeRay and JobSet (distributedEngine)
+    "mlplat:kubernetes:DistributedEngine": 1,
+    "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue": 2,
+    "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": 2,
+    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": 2,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
+    "kubernetes:storage.k8s.io/v1:StorageClass": 1,
+    "mlplat:aws:ClusterAutoscaler": 1,
+    "mlplat:kubernetes:ClusterLayer": 1,
+    "mlplat:kubernetes:GpuQueues": 1,
+    "mlplat:kubernetes:GpuRuntime": 1,
+    "mlplat:kubernetes:Tenancy": 1,
+    "pulumi:providers:kubernetes": 1,
 }
 EXPECTED_PROD = {
     **EXPECTED_DEV,
-    "aws:autoscaling/tag:Tag": 19,  # train 6, eval 6, serve 4 labels + 2 taints + gpus = 7
+    # per pool: its labels (the blueprint's, 4 mlplat/*, 2 GPU runtime, the autoscaler's GPU
+    # label) + taints + gpus: train 9, eval 9, serve 10
+    "aws:autoscaling/tag:Tag": 28,
     "aws:ec2/eip:Eip": 3,
     "aws:ec2/natGateway:NatGateway": 3,  # one NAT per zone in prod
     "aws:ec2/routeTable:RouteTable": 4,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": 6,
     "aws:ec2/subnet:Subnet": 6,
     "aws:ec2/launchTemplate:LaunchTemplate": 5,
-    "aws:eks/accessEntry:AccessEntry": 1,  # aws.clusterAdmins: one role
-    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1,
+    "aws:eks/accessEntry:AccessEntry": 2,  # aws.clusterAdmins: one role; the deployer
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 2,
     "aws:eks/nodeGroup:NodeGroup": 4,
+    "kubernetes:core/v1:Namespace": 2,  # training, serving
+    "kubernetes:core/v1:ResourceQuota": 2,
+    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": 3,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
     # flow logs; cluster key; trainer x3; server read + key; autoscaler; EBS CSI key; data-prep
     "aws:iam/rolePolicy:RolePolicy": 10,
     "aws:s3/bucket:Bucket": 4,
@@ -111,7 +138,9 @@ def test_every_child_has_a_component_parent(aws_graphs: dict[str, ResourceGraph]
     graph = aws_graphs[stack]
     for r in graph.resources:
         if r.type != "mlplat:aws:Platform":
-            assert r.parent is not None and graph.by_urn()[r.parent].type.startswith("mlplat:aws:"), r.urn
+            assert r.parent is not None and graph.by_urn()[r.parent].type.startswith(
+                ("mlplat:aws:", "mlplat:kubernetes:")
+            ), r.urn
 
 
 def _siblings(graph: ResourceGraph, component_urn: str) -> dict[str, list[dict]]:  # type: ignore[type-arg]
@@ -291,14 +320,20 @@ def test_cluster_role_may_use_the_key_for_secrets_encryption(aws_graphs) -> None
 
 
 @pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
-def test_only_listed_roles_administer_the_cluster(aws_graphs, aws_blueprints, stack: str) -> None:  # type: ignore[no-untyped-def]
+def test_only_listed_roles_and_the_deployer_administer_the_cluster(aws_graphs, aws_blueprints, stack: str) -> None:  # type: ignore[no-untyped-def]
+    """The listed admins, and the IAM role behind the mocked credentials (an STS assumed-role
+    session of `ci-deployer`): the cluster layer's Kubernetes provider authenticates as it.
+    Access entries take the role's ARN; the session's ARN would be refused
+    (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html: "you can't
+    specify an STS assumed role session")."""
     graph, bp = aws_graphs[stack], aws_blueprints[stack]
     eks = of_type(graph, "aws:eks/cluster:Cluster")[0]
-    # Never an unmanaged admin entry for whoever runs `pulumi up`.
+    deployer = f"arn:aws:iam::{bp.aws_account_id or '123456789012'}:role/ci-deployer"
+    # Never an unmanaged admin entry for whoever runs `pulumi up`: a managed one, as code.
     assert eks.inputs["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
     entries = of_type(graph, "aws:eks/accessEntry:AccessEntry")
     associations = of_type(graph, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
-    assert sorted(e.inputs["principalArn"] for e in entries) == sorted(bp.aws_cluster_admins)
+    assert sorted(e.inputs["principalArn"] for e in entries) == sorted({*bp.aws_cluster_admins, deployer})
     assert len(associations) == len(entries)
     cluster_component = next(r for r in graph.resources if r.type == "mlplat:aws:Cluster")
     for entry in entries:

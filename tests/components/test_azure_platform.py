@@ -66,8 +66,8 @@ EXPECTED_DEV = {
     # AKS planned maintenance: cluster auto-upgrades and node images, both in the blueprint window
     f"{T}:containerservice:MaintenanceConfiguration": 2,
     # waits for grants to propagate: the encryption identity's and the disk set's key grants,
-    # the cluster identity's network and disk set grants
-    "time:index/sleep:Sleep": 3,
+    # the cluster identity's network and disk set grants, the deployer's cluster-admin grant
+    "time:index/sleep:Sleep": 4,
     "mlplat:azure:Platform": 1,
     "mlplat:azure:Network": 1,
     "mlplat:azure:EncryptionKey": 1,
@@ -77,9 +77,30 @@ EXPECTED_DEV = {
     "mlplat:azure:TieredBucket": 3,
     "mlplat:azure:WorkloadIdentity": 2,
     "mlplat:azure:Budget": 1,
+    # The cluster layer: device plugin, Kueue; one namespace (both
+    # workloads share `ml`), a flavor per pool, a queue pair per workload, the CMEK StorageClass.
+    "kubernetes:core/v1:Namespace": 1,
+    "kubernetes:core/v1:ResourceQuota": 1,
+    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:helm.sh/v3:Release": 4,  # + KubeRay and JobSet (distributedEngine)
+    "mlplat:kubernetes:DistributedEngine": 1,
+    "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue": 2,
+    "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": 2,
+    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": 2,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
+    "kubernetes:storage.k8s.io/v1:StorageClass": 1,
+    "mlplat:kubernetes:ClusterLayer": 1,
+    "mlplat:kubernetes:GpuQueues": 1,
+    "mlplat:kubernetes:GpuRuntime": 1,
+    "mlplat:kubernetes:Tenancy": 1,
+    "pulumi:providers:kubernetes": 1,
 }
 EXPECTED_PROD = {
     **EXPECTED_DEV,
+    "kubernetes:core/v1:Namespace": 2,  # training, serving
+    "kubernetes:core/v1:ResourceQuota": 2,
+    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": 3,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
     # encryption identity + cluster + data-prep + trainer + server
     f"{T}:managedidentity:UserAssignedIdentity": 5,
     f"{T}:managedidentity:FederatedIdentityCredential": 2,  # trainer, server
@@ -87,7 +108,7 @@ EXPECTED_PROD = {
     # + data-prep datasets readwrite = 11
     f"{T}:authorization:RoleAssignment": 11,
     f"{T}:authorization:RoleDefinition": 1,  # key use for decrypt (server)
-    "time:index/sleep:Sleep": 4,  # + the decrypt role definition's replication
+    "time:index/sleep:Sleep": 5,  # + the decrypt role definition's replication
     f"{T}:authorization:ManagementLockByScope": 4,  # prod: 3 storage accounts + the vault
     f"{T}:monitor:DiagnosticSetting": 4,  # cluster + blob access logs of 3 confidential accounts
     f"{T}:containerservice:AgentPool": 3,  # train, eval, serve
@@ -183,7 +204,7 @@ def test_every_child_has_a_component_parent(graphs: dict[str, ResourceGraph], st
     by_urn = graph.by_urn()
     for r in graph.resources:
         if r.type != "mlplat:azure:Platform":
-            assert r.parent is not None and by_urn[r.parent].type.startswith("mlplat:azure:"), r.urn
+            assert r.parent is not None and by_urn[r.parent].type.startswith(("mlplat:azure:", "mlplat:kubernetes:")), r.urn
 
 
 @pytest.mark.parametrize("stack", STACKS)

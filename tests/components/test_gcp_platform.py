@@ -99,9 +99,30 @@ EXPECTED_DEV = {
     "mlplat:gcp:Platform": 1,
     "mlplat:gcp:TieredBucket": 3,
     "mlplat:gcp:WorkloadIdentity": 2,
+    # The cluster layer: Kueue only: GKE brings its own device plugin; one namespace (both
+    # workloads share `ml`), a flavor per pool, a queue pair per workload, the CMEK StorageClass.
+    "kubernetes:core/v1:Namespace": 1,
+    "kubernetes:core/v1:ResourceQuota": 1,
+    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:helm.sh/v3:Release": 3,  # + KubeRay and JobSet (distributedEngine)
+    "mlplat:kubernetes:DistributedEngine": 1,
+    "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue": 2,
+    "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": 2,
+    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": 2,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
+    "kubernetes:storage.k8s.io/v1:StorageClass": 1,
+    "mlplat:kubernetes:ClusterLayer": 1,
+    "mlplat:kubernetes:GpuQueues": 1,
+    "mlplat:kubernetes:GpuRuntime": 1,
+    "mlplat:kubernetes:Tenancy": 1,
+    "pulumi:providers:kubernetes": 1,
 }
 EXPECTED_PROD = {
     **EXPECTED_DEV,
+    "kubernetes:core/v1:Namespace": 2,  # training, serving
+    "kubernetes:core/v1:ResourceQuota": 2,
+    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": 3,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
     "gcp:container/nodePool:NodePool": 4,  # system + train + eval + serve
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": 4,  # 3 agents + server keyAccess decrypt
     "gcp:projects/iAMAuditConfig:IAMAuditConfig": 1,  # confidential data: Data Access audit logs
@@ -121,7 +142,7 @@ def test_every_child_has_a_component_parent(gcp_graphs: dict[str, ResourceGraph]
     graph = gcp_graphs[stack]
     for r in graph.resources:
         if r.type != "mlplat:gcp:Platform":
-            assert r.parent is not None and graph.by_urn()[r.parent].type.startswith("mlplat:gcp:"), r.urn
+            assert r.parent is not None and graph.by_urn()[r.parent].type.startswith(("mlplat:gcp:", "mlplat:kubernetes:")), r.urn
 
 
 def _key_id(graph: ResourceGraph) -> str:
@@ -196,6 +217,9 @@ def test_gpu_pools_spot_scaling_taints_and_labels_follow_the_blueprint(
             "mlplat/workload": spec.workload,
             "mlplat/accelerator": spec.accelerator,
             "mlplat/capacity": spec.capacity,
+            # GKE advertises the GPUs itself: the cluster layer's device plugin must stay off
+            "mlplat/gpu-runtime": "gke",
+            "nvidia.com/gpu.present": "true",
         }
         assert config["diskSizeGb"] == spec.disk_size_gib
 
@@ -347,11 +371,25 @@ def test_prod_cluster_is_deletion_protected_on_the_stable_channel_dev_is_not(
         assert gke.inputs["releaseChannel"] == {"channel": channel}, stack
 
 
-def test_kubeconfig_uses_the_gke_auth_plugin_and_no_stored_credentials() -> None:
-    doc = json.loads(kubeconfig("c", "172.16.0.2", "Q0E="))
-    assert doc["clusters"][0]["cluster"] == {"server": "https://172.16.0.2", "certificate-authority-data": "Q0E="}
+def test_kubeconfig_uses_the_dns_endpoint_the_gke_auth_plugin_and_no_stored_credentials(
+    gcp_graphs: dict[str, ResourceGraph],
+) -> None:
+    """The kubeconfig reaches the API server through the DNS-based endpoint (IAM-authorized,
+    reachable without a bastion), with tokens from gke-gcloud-auth-plugin
+    (https://cloud.google.com/kubernetes-engine/docs/how-to/latest/network-isolation#dns-based_endpoint)."""
+    doc = json.loads(kubeconfig("c", "gke-abc-123.europe-west4.gke.goog"))
+    assert doc["clusters"][0]["cluster"] == {"server": "https://gke-abc-123.europe-west4.gke.goog"}
     user = doc["users"][0]["user"]
     assert set(user) == {"exec"} and user["exec"]["command"] == "gke-gcloud-auth-plugin"
+    for graph in gcp_graphs.values():
+        gke = of_type(graph, "gcp:container/cluster:Cluster")[0]
+        assert gke.inputs["controlPlaneEndpointsConfig"] == {"dnsEndpointConfig": {"allowExternalTraffic": True}}
+        dns = gke.outputs["controlPlaneEndpointsConfig"]["dnsEndpointConfig"]["endpoint"]
+        assert dns.endswith(".gke.goog")
+        (provider,) = of_type(graph, "pulumi:providers:kubernetes")
+        kubeconfig_text = provider.inputs["kubeconfig"]["value"]  # a secret: the engine never shows it
+        server = json.loads(kubeconfig_text)["clusters"][0]["cluster"]["server"]
+        assert server == f"https://{dns}"
 
 
 # -- buckets -----------------------------------------------------------------------------

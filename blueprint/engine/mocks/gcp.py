@@ -153,6 +153,7 @@ def _cluster(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     if dns:  # the DNS-based endpoint: gke-<id>-<project number>.<region>.gke.goog
         dns["endpoint"] = f"gke-{hex_id(auto, 'dns', n=32)}-{MOCK_PROJECT_NUMBER}.{location}.gke.goog"
         endpoints["dnsEndpointConfig"] = dns
+        s["controlPlaneEndpointsConfig"] = endpoints  # computed inside an input object: merged in place
     return rid, {
         "name": name,
         "location": location,
