@@ -91,6 +91,8 @@ def _namespaces(raw: dict[str, Any]) -> Iterator[Problem]:
     layer_namespaces = {chart.namespace: key for key, chart in load_charts().items()}
     for i, wl in _items(raw, "workloads"):
         namespace = wl.get("namespace")
+        if not isinstance(namespace, str):
+            continue  # the schema reported it
         if namespace in INITIAL_NAMESPACES:
             yield (
                 format_path(["workloads", i, "namespace"]),

@@ -14,19 +14,23 @@ The default StorageClass: the add-on can create one (`defaultStorageClass.enable
 so its volumes are not encrypted with the platform key. We found no documentation that the
 add-on's configuration schema accepts the Helm chart's `storageClasses` list with parameters,
 and a value the schema refuses fails the add-on at `pulumi up`. So the add-on's class stays off
-and `STORAGE_CLASS` below is the encrypted gp3 default class, as data, for the cluster layer
-(the Kubernetes provider) to create."""
+and the cluster layer creates `default_storage_class()`: gp3, encrypted with the platform key.
+
+The controller's region: the Helm chart takes `controller.region` (env `AWS_REGION`), but we
+could not read whether the add-on's configuration schema accepts it (the schema admits only a
+subset of the chart's values, kubernetes-sigs/aws-ebs-csi-driver#2068), so it is not set; the
+controller finds its region from the Kubernetes API (the node's providerID) without IMDS."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.aws import policy_docs as docs
 from components.aws.iam import WorkloadIdentity, WorkloadIdentityArgs
+from components.kubernetes.cluster_layer import StorageClassSpec
 
 EBS_CSI_ADDON = "aws-ebs-csi-driver"
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"  # kube-system
@@ -34,22 +38,14 @@ EBS_CSI_MANAGED_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
 STORAGE_CLASS_NAME = "gp3-encrypted"
 
 
-def storage_class(key_arn: str) -> dict[str, Any]:
+def default_storage_class(key_arn: pulumi.Input[str]) -> StorageClassSpec:
     """The cluster's default StorageClass: gp3, encrypted with the platform key, bound where
-    the pod lands (EBS volumes live in one zone), expandable."""
-    return {
-        "apiVersion": "storage.k8s.io/v1",
-        "kind": "StorageClass",
-        "metadata": {
-            "name": STORAGE_CLASS_NAME,
-            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
-        },
-        "provisioner": "ebs.csi.aws.com",
-        "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": key_arn},
-        "volumeBindingMode": "WaitForFirstConsumer",
-        "allowVolumeExpansion": True,
-        "reclaimPolicy": "Delete",
-    }
+    the pod lands (EBS volumes live in one zone), expandable (cluster_layer.py)."""
+    return StorageClassSpec(
+        name=STORAGE_CLASS_NAME,
+        provisioner="ebs.csi.aws.com",
+        parameters={"type": "gp3", "encrypted": "true", "kmsKeyId": key_arn},
+    )
 
 
 def key_policy(key_arn: str) -> str:
@@ -82,7 +78,6 @@ class EbsCsiDriverArgs:
 class EbsCsiDriver(pulumi.ComponentResource):
     addon: aws.eks.Addon
     identity: WorkloadIdentity
-    storage_class: pulumi.Output[dict[str, Any]]
 
     def __init__(self, name: str, args: EbsCsiDriverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:aws:EbsCsiDriver", name, None, opts)
@@ -106,5 +101,4 @@ class EbsCsiDriver(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[managed, key_use, *args.depends_on]),
         )
-        self.storage_class = pulumi.Output.from_input(args.key_arn).apply(storage_class)
         self.register_outputs({"addon": self.addon.addon_name, "roleArn": self.identity.arn})

@@ -14,7 +14,7 @@ from components.aws.autoscaling_group import AutoscalingGroup, AutoscalingGroupA
 from components.aws.budget import Budget, BudgetArgs
 from components.aws.cluster import Cluster, ClusterArgs
 from components.aws.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from components.aws.ebs_csi_driver import STORAGE_CLASS_NAME, EbsCsiDriver, EbsCsiDriverArgs
+from components.aws.ebs_csi_driver import EbsCsiDriver, EbsCsiDriverArgs, default_storage_class
 from components.aws.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.aws.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from components.aws.iam import (
@@ -27,6 +27,7 @@ from components.aws.iam import (
     grant_key,
 )
 from components.aws.launch_template import imds_hop_limit
+from components.aws.mountpoint_s3_driver import MountpointS3Driver, MountpointS3DriverArgs
 from components.aws.naming import cluster_name
 from components.aws.network import Network, NetworkArgs
 from components.aws.node_group_size import SYSTEM_POOL, live_desired_sizes
@@ -35,7 +36,7 @@ from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
 from components.common.access_logs import ACCESS_LOG_BUCKET, logs_access
 from components.common.grants import grant_bucket_access
 from components.common.outputs import PlatformOutputs
-from components.kubernetes.cluster_layer import ClusterLayer, ClusterLayerArgs, StorageClassSpec
+from components.kubernetes.cluster_layer import ClusterLayer, ClusterLayerArgs
 from components.kubernetes.pools import pool_facts
 from components.kubernetes.tenancy import IdentityEndpoint
 
@@ -145,6 +146,11 @@ class Platform(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        MountpointS3Driver(
+            "s3-csi",
+            MountpointS3DriverArgs(cluster_name=cluster.name, depends_on=(*cluster.ready, cluster.system_nodes)),
+            opts=child,
+        )
         groups = {
             group.name: AutoscalingGroup(
                 group.name,
@@ -216,11 +222,7 @@ class Platform(pulumi.ComponentResource):
                     pools=tuple(pool_facts("aws", p) for p in bp.gpu_pools),
                     workloads=bp.workloads,
                     distributed_engine=bp.cluster.in_cluster.distributed_engine,
-                    storage_class=StorageClassSpec(
-                        name=STORAGE_CLASS_NAME,
-                        provisioner="ebs.csi.aws.com",
-                        parameters={"type": "gp3", "encrypted": "true", "kmsKeyId": key.arn},
-                    ),
+                    storage_class=default_storage_class(key.arn),
                     identity_endpoints=(POD_IDENTITY_AGENT,),
                     depends_on=(cluster.system_nodes, ebs.addon, *cluster.admin_access),
                 ),

@@ -134,7 +134,11 @@ class Cluster(pulumi.ComponentResource):
                 # allow-listed IP (https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
                 control_plane_endpoints_config=gcp.container.ClusterControlPlaneEndpointsConfigArgs(
                     dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
-                        allow_external_traffic=True
+                        allow_external_traffic=True,
+                        # Only IAM-authorized requests over it: no Kubernetes client
+                        # certificates or service-account tokens (policy MLP-016).
+                        enable_k8s_certs_via_dns=False,
+                        enable_k8s_tokens_via_dns=False,
                     )
                 ),
                 master_auth=gcp.container.ClusterMasterAuthArgs(

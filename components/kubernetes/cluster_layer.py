@@ -91,6 +91,7 @@ class ClusterLayer(pulumi.ComponentResource):
                 service_account_annotations=args.service_account_annotations,
                 identity_endpoints=args.identity_endpoints,
                 operator_namespace=load_charts()["kuberay-operator"].namespace if args.distributed_engine else None,
+                depends_on=ready,
             ),
             opts=inside,
         )

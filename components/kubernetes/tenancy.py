@@ -104,6 +104,7 @@ class TenancyArgs:
     )
     identity_endpoints: tuple[IdentityEndpoint, ...] = ()
     operator_namespace: str | None = None  # KubeRay's, when the distributed engine is on
+    depends_on: tuple[pulumi.Resource, ...] = ()  # the deployer's cluster access, the system nodes
 
 
 class Tenancy(pulumi.ComponentResource):
@@ -122,7 +123,7 @@ class Tenancy(pulumi.ComponentResource):
                 k8s.core.v1.NamespaceInitArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=namespace, labels={"mlplat/tenant": "true"})
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
             )
             self.namespaces[namespace] = ns
             in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])

@@ -16,7 +16,6 @@ from blueprint.engine.model import ResourceGraph
 from blueprint.engine.synth import SynthError, synthesize_stacks
 from blueprint.errors import BlueprintError
 from blueprint.loader import load_stack_file
-from components.aws.ebs_csi_driver import storage_class
 from components.common.sdk import resource_parameters
 from components.common.tagging import REQUIRED_TAG_KEYS
 from tests.components.conftest import ROOT, of_type, parent_name, policy_doc
@@ -40,7 +39,8 @@ EXPECTED_DEV = {
     "aws:ec2/subnet:Subnet": 4,
     "aws:ec2/vpc:Vpc": 1,
     "aws:ec2/vpcEndpoint:VpcEndpoint": 1,  # S3 gateway endpoint on the private route tables
-    "aws:eks/addon:Addon": 3,  # Pod Identity agent, VPC CNI, EBS CSI driver
+    "aws:eks/addon:Addon": 4,  # Pod Identity agent, VPC CNI, EBS CSI driver, Mountpoint for S3
+    "mlplat:aws:MountpointS3Driver": 1,
     "aws:eks/cluster:Cluster": 1,
     "aws:eks/nodeGroup:NodeGroup": 3,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": 3,  # two workloads + the cluster autoscaler
@@ -628,16 +628,18 @@ def test_ebs_csi_driver_addon_with_its_pod_identity_role_and_key_use(aws_graphs)
     assert system.urn in addon.dependencies and key_use.urn in addon.dependencies
 
 
-def test_the_default_storage_class_is_encrypted_gp3_with_the_platform_key() -> None:
-    sc = storage_class("arn:aws:kms:eu-west-1:123456789012:key/k")
-    assert sc["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
-    assert sc["provisioner"] == "ebs.csi.aws.com"
-    assert sc["parameters"] == {
-        "type": "gp3",
-        "encrypted": "true",
-        "kmsKeyId": "arn:aws:kms:eu-west-1:123456789012:key/k",
-    }
-    assert sc["volumeBindingMode"] == "WaitForFirstConsumer"
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_the_default_storage_class_is_encrypted_gp3_with_the_platform_key(aws_graphs, stack: str) -> None:  # type: ignore[no-untyped-def]
+    """Created in the cluster, after the EBS CSI add-on (its provisioner), as the only default."""
+    graph = aws_graphs[stack]
+    (sc,) = of_type(graph, "kubernetes:storage.k8s.io/v1:StorageClass")
+    key_arn = of_type(graph, "aws:kms/key:Key")[0].outputs["arn"]
+    assert sc.inputs["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert sc.inputs["provisioner"] == "ebs.csi.aws.com"
+    assert sc.inputs["parameters"] == {"type": "gp3", "encrypted": "true", "kmsKeyId": key_arn}
+    assert sc.inputs["volumeBindingMode"] == "WaitForFirstConsumer"
+    ebs = next(a for a in of_type(graph, "aws:eks/addon:Addon") if a.inputs["addonName"] == "aws-ebs-csi-driver")
+    assert ebs.urn in sc.dependencies
 
 
 def test_vpc_cni_addon_adopts_aws_node_before_any_node_group(aws_graphs) -> None:  # type: ignore[no-untyped-def]
@@ -760,3 +762,18 @@ def test_vm_group_buckets_must_exist(tmp_path: Path) -> None:
     with pytest.raises(BlueprintError) as err:
         load_stack_file(path)
     assert "$.autoscalingGroups[0].buckets.nope: no bucket named 'nope'" in str(err.value)
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_network_policies_are_enforced_and_buckets_mount_with_pod_credentials(aws_graphs, stack: str) -> None:  # type: ignore[no-untyped-def]
+    """The VPC CNI enforces NetworkPolicy only with `enableNetworkPolicy: "true"` (a string)
+    (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html); the
+    Mountpoint for S3 add-on gets no role of its own: volumes mount with the pod's Pod Identity
+    credentials (`authenticationSource: pod`, driver v2)."""
+    graph = aws_graphs[stack]
+    addons = {a.inputs["addonName"]: a for a in of_type(graph, "aws:eks/addon:Addon")}
+    assert json.loads(addons["vpc-cni"].inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    s3 = addons["aws-mountpoint-s3-csi-driver"]
+    assert "podIdentityAssociations" not in s3.inputs and "serviceAccountRoleArn" not in s3.inputs
+    system = next(n for n in of_type(graph, "aws:eks/nodeGroup:NodeGroup") if n.name == "cluster-system")
+    assert system.urn in s3.dependencies

@@ -204,7 +204,9 @@ def test_every_child_has_a_component_parent(graphs: dict[str, ResourceGraph], st
     by_urn = graph.by_urn()
     for r in graph.resources:
         if r.type != "mlplat:azure:Platform":
-            assert r.parent is not None and by_urn[r.parent].type.startswith(("mlplat:azure:", "mlplat:kubernetes:")), r.urn
+            assert r.parent is not None and by_urn[r.parent].type.startswith(("mlplat:azure:", "mlplat:kubernetes:")), (
+                r.urn
+            )
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -142,7 +142,9 @@ def test_every_child_has_a_component_parent(gcp_graphs: dict[str, ResourceGraph]
     graph = gcp_graphs[stack]
     for r in graph.resources:
         if r.type != "mlplat:gcp:Platform":
-            assert r.parent is not None and graph.by_urn()[r.parent].type.startswith(("mlplat:gcp:", "mlplat:kubernetes:")), r.urn
+            assert r.parent is not None and graph.by_urn()[r.parent].type.startswith(
+                ("mlplat:gcp:", "mlplat:kubernetes:")
+            ), r.urn
 
 
 def _key_id(graph: ResourceGraph) -> str:
@@ -383,7 +385,13 @@ def test_kubeconfig_uses_the_dns_endpoint_the_gke_auth_plugin_and_no_stored_cred
     assert set(user) == {"exec"} and user["exec"]["command"] == "gke-gcloud-auth-plugin"
     for graph in gcp_graphs.values():
         gke = of_type(graph, "gcp:container/cluster:Cluster")[0]
-        assert gke.inputs["controlPlaneEndpointsConfig"] == {"dnsEndpointConfig": {"allowExternalTraffic": True}}
+        assert gke.inputs["controlPlaneEndpointsConfig"] == {
+            "dnsEndpointConfig": {
+                "allowExternalTraffic": True,
+                "enableK8sCertsViaDns": False,
+                "enableK8sTokensViaDns": False,
+            }
+        }
         dns = gke.outputs["controlPlaneEndpointsConfig"]["dnsEndpointConfig"]["endpoint"]
         assert dns.endswith(".gke.goog")
         (provider,) = of_type(graph, "pulumi:providers:kubernetes")

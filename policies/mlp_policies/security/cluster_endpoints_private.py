@@ -3,7 +3,11 @@
 With `requirePrivateEndpoint` (prod):
 - EKS: `vpcConfig.endpointPublicAccess` false (private endpoint only).
 - GKE: `privateClusterConfig.enablePrivateEndpoint` true (or the IP endpoint's public access
-  off in `controlPlaneEndpointsConfig`), and no DNS endpoint open to external traffic.
+  off in `controlPlaneEndpointsConfig`). A DNS endpoint open to external traffic is allowed
+  only while it takes IAM-authorized requests alone: Kubernetes client certificates and
+  service-account tokens over it (`enableK8sCertsViaDns`, `enableK8sTokensViaDns`) stay off, so
+  every request is checked against IAM (`container.clusters.connect`) before Kubernetes sees it
+  (https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
 - AKS: `apiServerAccessProfile.enablePrivateCluster` true.
 
 Without it (dev, staging) a public endpoint is allowed when limited to known networks:
@@ -56,9 +60,14 @@ def _gke(cluster: Resource, private: bool) -> list[str]:
     messages = []
     if as_bool(cluster.get("privateClusterConfig", "enablePrivateNodes")) is not True:
         messages.append(f"cluster {cluster.name} has public nodes (privateClusterConfig.enablePrivateNodes is off)")
-    dns = cluster.get("controlPlaneEndpointsConfig", "dnsEndpointConfig", "allowExternalTraffic")
-    if private and as_bool(dns) is True:
-        messages.append(f"cluster {cluster.name} has a DNS API endpoint open to external traffic; prod needs it off")
+    dns: Mapping[str, Any] = cluster.get("controlPlaneEndpointsConfig", "dnsEndpointConfig", default={})
+    if private and as_bool(dns.get("allowExternalTraffic")) is True:
+        bypass = [key for key in ("enableK8sCertsViaDns", "enableK8sTokensViaDns") if as_bool(dns.get(key)) is True]
+        if bypass:
+            messages.append(
+                f"cluster {cluster.name} has a DNS API endpoint open to external traffic that accepts Kubernetes "
+                f"credentials without IAM ({', '.join(bypass)}); prod needs them off"
+            )
     if not _gke_public_endpoint(cluster):
         return messages
     if private:

@@ -59,10 +59,40 @@ CASES: dict[str, tuple[Any, dict[str, Any], set[str]]] = {
             "needs it on"
         },
     ),
-    "fail_gcp_external_dns_endpoint_in_prod": (
+    # The DNS endpoint authorizes every request with IAM before Kubernetes sees it: reachable
+    # from anywhere, it keeps the API server off the open internet, unless it also accepts
+    # Kubernetes' own credentials.
+    "pass_gcp_iam_only_dns_endpoint_in_prod": (
         changed(gke_cluster(), {"controlPlaneEndpointsConfig": {"dnsEndpointConfig": {"allowExternalTraffic": True}}}),
         PROD,
-        {"cluster cluster-gke has a DNS API endpoint open to external traffic; prod needs it off"},
+        set(),
+    ),
+    "fail_gcp_external_dns_endpoint_taking_kubernetes_tokens_in_prod": (
+        changed(
+            gke_cluster(),
+            {
+                "controlPlaneEndpointsConfig": {
+                    "dnsEndpointConfig": {"allowExternalTraffic": True, "enableK8sTokensViaDns": True}
+                }
+            },
+        ),
+        PROD,
+        {
+            "cluster cluster-gke has a DNS API endpoint open to external traffic that accepts Kubernetes "
+            "credentials without IAM (enableK8sTokensViaDns); prod needs them off"
+        },
+    ),
+    "pass_gcp_external_dns_endpoint_taking_kubernetes_tokens_in_dev": (
+        changed(
+            gke_cluster(),
+            {
+                "controlPlaneEndpointsConfig": {
+                    "dnsEndpointConfig": {"allowExternalTraffic": True, "enableK8sCertsViaDns": True}
+                }
+            },
+        ),
+        DEV,
+        set(),
     ),
     "fail_gcp_public_nodes_and_no_authorized_networks_in_dev": (
         changed(
