@@ -269,7 +269,10 @@ def expected_layer(case: Case) -> set[tuple[str, str]]:
     out |= {(SERVICE_ACCOUNT, f"cluster-layer-tenancy-{w.name}") for w in bp.workloads}
     out |= {(FLAVOR, f"cluster-layer-queues-flavor-{p.name}") for p in bp.gpu_pools}
     for w in queued(case):
-        out |= {(CLUSTER_QUEUE, f"cluster-layer-queues-cq-{w.name}"), (LOCAL_QUEUE, f"cluster-layer-queues-lq-{w.name}")}
+        out |= {
+            (CLUSTER_QUEUE, f"cluster-layer-queues-cq-{w.name}"),
+            (LOCAL_QUEUE, f"cluster-layer-queues-lq-{w.name}"),
+        }
     return out
 
 
@@ -340,7 +343,9 @@ def test_device_plugin_tolerates_every_taint_of_its_pools_and_selects_their_runt
             continue
         values = plain(release.inputs["values"])
         assert release.inputs["namespace"] == "nvidia-device-plugin"
-        terms = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        terms = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+            "nodeSelectorTerms"
+        ]
         assert terms == [
             {"matchExpressions": [{"key": "mlplat/gpu-runtime", "operator": "In", "values": ["nvidia-device-plugin"]}]}
         ]
@@ -562,7 +567,9 @@ def test_network_policy_denies_by_default_and_allows_dns_https_and_identity(case
             if case.blueprint.cluster.in_cluster.distributed_engine:
                 ingress.append(
                     {
-                        "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kuberay-operator"}}}],
+                        "from": [
+                            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kuberay-operator"}}}
+                        ],
                         "ports": [{"protocol": "TCP", "port": 8265}],
                     }
                 )
@@ -666,7 +673,9 @@ def test_layer_releases_and_storage_class_wait_for_the_cluster_to_be_ready(cases
             needed = ready
             if r.name == "cluster-autoscaler-release":  # needs no volumes: its Pod Identity instead
                 needed = {u for u in ready if not u.endswith("::ebs-csi-addon")}
-                needed.add(case.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "cluster-autoscaler-binding").urn)
+                needed.add(
+                    case.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "cluster-autoscaler-binding").urn
+                )
             assert needed <= set(r.dependencies), (case.name, r.name, names(needed - set(r.dependencies)))
 
 
