@@ -128,12 +128,19 @@ def check(stack: Stack, config: Config) -> Iterator[Finding]:
         except Unknown as err:
             yield Finding(pool.resource, unknown(err.path))
     by_flavor: dict[str, list[Quota]] = {}
+    undecided = []  # queues whose quotas are not known during preview: no flavor's sum is known
     for queue in (r for r in stack.resources if is_kueue(r, "ClusterQueue")):
         found = judge(queue, partial(_collect, queue, by_flavor))
         if found.outcome.status != "pass":
             yield found
+        if found.outcome.status == "unknown":
+            undecided.append(found.outcome)
     for flavor in flavors:
-        yield judge(flavor, partial(_flavor_fits, flavor, pools, by_flavor))
+        yield (
+            Finding(flavor, undecided[0])
+            if undecided
+            else judge(flavor, partial(_flavor_fits, flavor, pools, by_flavor))
+        )
 
 
 def _collect(queue: Resource, by_flavor: dict[str, list[Quota]]) -> Outcome:
