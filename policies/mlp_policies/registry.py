@@ -1,5 +1,5 @@
-"""Collects the rules from the theme packages: every module in `cost/`, `security/`, `data/`
-and `compliance/` defines one rule as `RULE`. The pack (`policies/__main__.py`) and the tests
+"""Collects the rules from the theme packages: every module in `cost/`, `security/`, `data/`,
+`compliance/` and `cluster/` defines one rule as `RULE`. The pack (`policies/__main__.py`) and the tests
 take their rules from here, so a new rule file is picked up without registering it anywhere.
 """
 
@@ -13,7 +13,7 @@ from mlp_policies.rule import Rule
 
 __all__ = ["THEMES", "all_rules", "rule_named", "theme_of"]
 
-THEMES = ("cost", "security", "data", "compliance")
+THEMES = ("cost", "security", "data", "compliance", "cluster")
 
 
 @cache

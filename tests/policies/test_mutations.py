@@ -126,6 +126,9 @@ VAULT = "azure-native:keyvault:Vault"
 VAULT_KEY = "azure-native:keyvault:Key"
 AKS = "azure-native:containerservice:ManagedCluster"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
+CLUSTER_QUEUE = "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue"
 BUDGETS = frozenset({"aws:budgets/budget:Budget", "gcp:billing/budget:Budget", "azure-native:consumption:Budget"})
 
 GraphEdit = Callable[[ResourceGraph], ResourceGraph]
@@ -188,6 +191,23 @@ def dropped(type_: str, component: str) -> GraphEdit:
     return lambda g: drop(g, find(g, type_, component=component))
 
 
+def dropped_named(type_: str, name: str) -> GraphEdit:
+    return lambda g: drop(g, find(g, type_, name=name))
+
+
+def gpu_quota(queue: str, flavor: str, nominal: float) -> GraphEdit:
+    """One ClusterQueue's nvidia.com/gpu nominal quota on one flavor."""
+
+    def edit(g: ResourceGraph) -> ResourceGraph:
+        target = find(g, CLUSTER_QUEUE, name=f"cluster-layer-queues-cq-{queue}")
+        flavors = target.inputs["spec"]["resourceGroups"][0]["flavors"]
+        (i,) = [n for n, f in enumerate(flavors) if f["name"] == flavor]
+        (j,) = [n for n, r in enumerate(flavors[i]["resources"]) if r["name"] == "nvidia.com/gpu"]
+        return mutate(g, target, {f"spec.resourceGroups.0.flavors.{i}.resources.{j}.nominalQuota": nominal})
+
+    return edit
+
+
 def region(name: str, config_key: str) -> StackFileEdit:
     def edit(doc: dict[str, Any]) -> None:
         doc["config"][config_key] = name
@@ -229,6 +249,11 @@ PROTECTED, WINDOW = "data-resources-protected-from-deletion", "key-deletion-wind
 CLASSIFIED, REGIONS = "classified-data-logged-and-cmk-encrypted", "resources-in-compliance-regions"
 HIPAA, BUDGET = "hipaa-audit-logging-and-no-spot-data-paths", "cost-within-budget"
 EGRESS = "vm-egress-restricted"
+PINNED, RUNTIME = "helm-releases-pinned-to-catalog", "gpu-pools-have-one-gpu-runtime"
+AUTOSCALER, IDENTITY = "eks-gpu-pools-have-cluster-autoscaler", "workload-service-accounts-have-identity"
+QUOTAS = "kueue-gpu-quotas-fit-pools"
+PLUGIN, KUEUE_RELEASE = "cluster-layer-gpu-runtime-device-plugin", "cluster-layer-queues-kueue"
+GPU_ONLY = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
 ALERTS, ROTATE, PRIVATE = "stack-has-budget-with-alerts", "keys-rotate", "cluster-endpoints-private"
 SCALE_TO_ZERO, GPU_TYPES = "gpu-pools-scale-to-zero", "gpu-types-allowed-in-environment"
 PUBLIC_EKS = {"vpcConfig.endpointPublicAccess": True, "vpcConfig.publicAccessCidrs": ["0.0.0.0/0"]}
@@ -276,6 +301,14 @@ TABLE: list[tuple[str, str, str, str | None, GraphEdit | StackFileEdit, str]] = 
     ("aws-prod", "budget below the expected cost", BUDGET, None, LOW_BUDGET, "prod"),
     ("aws-prod", "hipaa with spot training", HIPAA, "train-ng", HIPAA_ON, "prod"),
     ("aws-prod", "VM group egress: all", EGRESS, "data-prep-lt", EGRESS_ALL, "prod"),
+    ("aws-prod", "device plugin at an unpinned version", PINNED, PLUGIN,
+     named(HELM_RELEASE, PLUGIN, {"version": "0.17.1"}), "prod"),
+    ("aws-prod", "Bottlerocket AMI on a pool the device plugin also serves", RUNTIME, "serve-ng",
+     named(NODE_GROUP, "serve-ng", {"amiType": "BOTTLEROCKET_x86_64_NVIDIA"}), "prod"),
+    ("aws-prod", "no Cluster Autoscaler", AUTOSCALER, "eval-ng",
+     dropped_named(HELM_RELEASE, "cluster-autoscaler-release"), "prod"),
+    ("aws-prod", "train quota above the pool's GPUs", QUOTAS, "cluster-layer-queues-flavor-train",
+     gpu_quota("trainer", "train", 24.0), "prod"),
 
     ("gcp-prod", "bucket without tiers", LIFECYCLE, "datasets-bucket",
      gcs_without("SetStorageClass", "datasets"), "prod"),
@@ -305,6 +338,12 @@ TABLE: list[tuple[str, str, str, str | None, GraphEdit | StackFileEdit, str]] = 
     ("gcp-prod", "budget below the expected cost", BUDGET, None, LOW_BUDGET, "prod"),
     ("gcp-prod", "hipaa with spot training", HIPAA, "train-np", HIPAA_ON, "prod"),
     ("gcp-prod", "VM group egress: all", EGRESS, "data-prep-template", EGRESS_ALL, "prod"),
+    ("gcp-prod", "Kueue chart at a range", PINNED, KUEUE_RELEASE,
+     named(HELM_RELEASE, KUEUE_RELEASE, {"version": "^0.19"}), "prod"),
+    ("gcp-prod", "service account without its GCP service account", IDENTITY, "cluster-layer-tenancy-trainer",
+     named(SERVICE_ACCOUNT, "cluster-layer-tenancy-trainer", {"metadata.annotations": DELETE}), "prod"),
+    ("gcp-prod", "serve quota above the pool's GPUs", QUOTAS, "cluster-layer-queues-flavor-serve",
+     gpu_quota("server", "serve", 10.0), "prod"),
 
     # Azure has prices for westeurope only: the region moves by resource, so that the blueprint
     # variant's budget mutation is still priced.
@@ -335,6 +374,12 @@ TABLE: list[tuple[str, str, str, str | None, GraphEdit | StackFileEdit, str]] = 
     ("azure-prod", "budget below the expected cost", BUDGET, None, LOW_BUDGET, "prod"),
     ("azure-prod", "hipaa with spot training", HIPAA, "train-pool", HIPAA_ON, "prod"),
     ("azure-prod", "VM group egress: all", EGRESS, "data-prep-vmss", EGRESS_ALL, "prod"),
+    ("azure-prod", "device plugin without the spot toleration", RUNTIME, "train-pool",
+     named(HELM_RELEASE, PLUGIN, {"values.tolerations": GPU_ONLY}), "prod"),
+    ("azure-prod", "service account without its client id", IDENTITY, "cluster-layer-tenancy-server",
+     named(SERVICE_ACCOUNT, "cluster-layer-tenancy-server", {"metadata.annotations": DELETE}), "prod"),
+    ("azure-prod", "Kueue chart without a version", PINNED, KUEUE_RELEASE,
+     named(HELM_RELEASE, KUEUE_RELEASE, {"version": DELETE}), "prod"),
 ]
 # fmt: on
 

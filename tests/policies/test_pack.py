@@ -135,9 +135,15 @@ def _broken(target: ResourceRecord, policy: str, *, at_stack: bool = False) -> s
     return {(policy, None if at_stack else target.name)}
 
 
+def _flavor_of(ng: ResourceRecord) -> tuple[str, str | None]:
+    """Kueue's quotas were sized for the pool's old nodes: 8 GPUs a node leaves them short of one."""
+    return ("kueue-gpu-quotas-fit-pools", f"cluster-layer-queues-flavor-{_labels(ng)['mlplat/pool']}")
+
+
 def h100_in_dev(g: ResourceGraph) -> tuple[ResourceGraph, set[tuple[str, str | None]]]:
     ng = _gpu_node_group(g)
-    return _mutate(g, ng, {"instanceTypes": ["p5.48xlarge"]}), _broken(ng, "gpu-types-allowed-in-environment")
+    broken = _broken(ng, "gpu-types-allowed-in-environment") | {_flavor_of(ng)}
+    return _mutate(g, ng, {"instanceTypes": ["p5.48xlarge"]}), broken
 
 
 def min_one_in_dev(g: ResourceGraph) -> tuple[ResourceGraph, set[tuple[str, str | None]]]:
@@ -179,7 +185,9 @@ def no_cost_center(g: ResourceGraph) -> tuple[ResourceGraph, set[tuple[str, str 
 
 def gpu_system_pool(g: ResourceGraph) -> tuple[ResourceGraph, set[tuple[str, str | None]]]:
     system = _system_node_group(g)
-    return _mutate(g, system, {"instanceTypes": ["g5.xlarge"]}), _broken(system, "gpus-only-in-gpu-pools")
+    # ... and no device plugin serves it (it is not labelled for one): its GPUs have no runtime.
+    broken = _broken(system, "gpus-only-in-gpu-pools") | _broken(system, "gpu-pools-have-one-gpu-runtime")
+    return _mutate(g, system, {"instanceTypes": ["g5.xlarge"]}), broken
 
 
 def other_region(g: ResourceGraph) -> tuple[ResourceGraph, set[tuple[str, str | None]]]:
@@ -229,8 +237,9 @@ def test_a_suppression_with_a_reason_skips_the_policy_and_is_noted(aws_graphs: d
         },
     )
     result = _run(graph, "dev")
-    # The allow-list is suppressed for this pool (the stack's GPU total would still apply).
-    assert _mandatory(result) <= {TOTAL}
+    # The allow-list is suppressed for this pool (the stack's GPU total and, with 8 GPUs a node,
+    # the pool's Kueue quotas would still apply).
+    assert _mandatory(result) <= {TOTAL, _flavor_of(_gpu_node_group(dev))}
     notes = [(d.policy, d.level, d.message.splitlines()[-1]) for d in result.diagnostics if d.level == "advisory"]
     assert notes == [
         (
@@ -249,4 +258,10 @@ def test_unknown_values_during_preview_are_advisory_notes_not_violations(aws_gra
     assert _mandatory(result) == set()
     notes = {d.policy for d in result.diagnostics if d.level == "advisory" and "during preview" in d.message}
     # Spot and GPUs-only pass: the pool is a declared GPU pool on SPOT, whatever its types.
-    assert notes == {"gpu-types-allowed-in-environment", "compute-within-capacity-limits", "gpu-pools-scale-to-zero"}
+    assert notes == {
+        "gpu-types-allowed-in-environment",
+        "compute-within-capacity-limits",
+        "gpu-pools-scale-to-zero",
+        "eks-gpu-pools-have-cluster-autoscaler",  # fixed size or not: the minimum is unknown
+        "kueue-gpu-quotas-fit-pools",  # GPUs per node unknown
+    }

@@ -23,7 +23,7 @@ CONFIG_DIR = TESTS.parents[1] / "policies" / "config"
 ENVIRONMENTS = ("dev", "staging", "prod")
 RULES = all_rules()
 LEVELS = {"advisory", "mandatory", "remediate", "disabled"}
-TYPE_TOKEN = re.compile(r"^(\*|[a-z-]+:[A-Za-z0-9/]+:[A-Za-z0-9]+)$")
+TYPE_TOKEN = re.compile(r"^(\*|[a-z-]+:[A-Za-z0-9/.-]+:[A-Za-z0-9]+)$")  # kubernetes:helm.sh/v3:Release has dots
 
 
 def _config(env: str) -> dict[str, Any]:
@@ -40,7 +40,9 @@ def test_the_cost_rules_are_registered_in_order() -> None:
     assert [r.id for r in cost] == [f"MLP-{n:03d}" for n in range(1, 11)] + ["MLP-040", "MLP-041", "MLP-050"]
     assert [r.id for r in RULES] == sorted(r.id for r in RULES)
     assert rule_named("stack-has-budget-with-alerts").id == "MLP-007"
-    assert set(THEMES) == {"cost", "security", "data", "compliance"}
+    assert set(THEMES) == {"cost", "security", "data", "compliance", "cluster"}
+    cluster = [r.id for r in RULES if theme_of(r) == "cluster"]
+    assert cluster == [f"MLP-{n:03d}" for n in range(42, 47)]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])

@@ -1,4 +1,5 @@
-"""The stack's compliance regimes, which no resource carries.
+"""The stack's blueprint, for what no resource carries: the compliance regimes, the workloads
+and whether the cluster layer is on.
 
 The tagging transform puts `data-classification` on every resource but not the blueprint's
 `compliance` list, so the regimes come from the blueprint itself: `stacks/Pulumi.<stack>.yaml`
@@ -17,10 +18,11 @@ import os
 
 from blueprint.cost import policy
 from blueprint.errors import BlueprintError
+from blueprint.model import Blueprint
 from mlp_policies.resources import Stack
 from mlp_policies.rule import Outcome
 
-__all__ = ["NoBlueprint", "regimes", "stack_name"]
+__all__ = ["NoBlueprint", "load", "regimes", "stack_name"]
 
 _URN_PREFIX = "urn:pulumi:"
 
@@ -28,11 +30,9 @@ _URN_PREFIX = "urn:pulumi:"
 class NoBlueprint(Exception):  # a state the rules report as unknown
     """The stack's blueprint could not be read; `outcome` is the unknown verdict to report."""
 
-    def __init__(self, stack: str, reason: str) -> None:
+    def __init__(self, stack: str, reason: str, what: str = "the compliance regimes") -> None:
         super().__init__(reason)
-        self.outcome = Outcome(
-            "unknown", reason=f"the compliance regimes of stack {stack or '(unnamed)'} are unknown: {reason}"
-        )
+        self.outcome = Outcome("unknown", reason=f"{what} of stack {stack or '(unnamed)'} are unknown: {reason}")
 
 
 def stack_name(stack: Stack) -> str:
@@ -46,13 +46,17 @@ def stack_name(stack: Stack) -> str:
     return ""
 
 
-def regimes(stack: Stack) -> frozenset[str]:
-    """The blueprint's `compliance` regimes; raises NoBlueprint when there is no blueprint."""
+def load(stack: Stack, what: str = "the compliance regimes") -> Blueprint:
+    """The stack's blueprint; raises NoBlueprint (saying `what` is unknown) when there is none."""
     name = stack_name(stack)
     if not name:
-        raise NoBlueprint(name, "no stack name ($PULUMI_STACK unset, no resource URNs)")
+        raise NoBlueprint(name, "no stack name ($PULUMI_STACK unset, no resource URNs)", what)
     try:
-        blueprint = policy.blueprint_for_stack(name)
+        return policy.blueprint_for_stack(name)
     except BlueprintError as err:
-        raise NoBlueprint(name, "; ".join(err.problems)) from None
-    return frozenset(blueprint.compliance)
+        raise NoBlueprint(name, "; ".join(err.problems), what) from None
+
+
+def regimes(stack: Stack) -> frozenset[str]:
+    """The blueprint's `compliance` regimes; raises NoBlueprint when there is no blueprint."""
+    return frozenset(load(stack).compliance)
