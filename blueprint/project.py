@@ -90,7 +90,7 @@ class Project:
 
 
 def _lstat_problem(path: Path) -> str:
-    """"missing", a reason the name cannot be a file at all, or "" (something is there)."""
+    """ "missing", a reason the name cannot be a file at all, or "" (something is there)."""
     if not str(path) or str(path) == ".":
         return "missing"
     try:

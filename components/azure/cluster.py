@@ -291,9 +291,7 @@ class Cluster(pulumi.ComponentResource):
             resource_group_name=where.resource_group_name, resource_name=self.cluster.name, format="exec"
         )
         self.kubeconfig = pulumi.Output.secret(
-            credentials.kubeconfigs.apply(
-                lambda k: non_interactive(base64.b64decode(k[0].value).decode()) if k else ""
-            )
+            credentials.kubeconfigs.apply(lambda k: non_interactive(base64.b64decode(k[0].value).decode()) if k else "")
         )
         self.register_outputs(
             {

@@ -173,12 +173,6 @@ def test_a_valid_gpu_block_passes(tmp_path: Path) -> None:
 # --- presets ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: schema.json (inCluster.distributedEngine) and model.InCluster say the training and "
-    "inference presets turn the distributed engine on; blueprint/presets.py never sets it and "
-    "generator.render_stack writes no inCluster block",
-)
 @pytest.mark.parametrize("preset", ["training", "inference"])
 def test_training_and_inference_presets_turn_the_distributed_engine_on(tmp_path: Path, preset: str) -> None:
     bp = build_preset(

@@ -88,3 +88,15 @@ def test_readme_lists_the_cloud_pages() -> None:
         assert f"docs/{cloud}.md" in section, f"README's Docs section does not list docs/{cloud}.md"
     for link in re.findall(r"\]\((docs/[^)]+)\)", section):
         assert (ROOT / link).is_file(), f"README links to missing {link}"
+
+
+def test_the_cluster_layer_components_and_tokens_are_on_the_architecture_page() -> None:
+    """components/kubernetes/ is documented where the layer is explained, like each cloud's
+    components on its page."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in (ROOT / "components" / "kubernetes").glob("*.py") if p.name != "__init__.py")
+    assert not [f for f in files if f"`{f}`" not in text], "docs/architecture.md does not name every module"
+    tokens = type_tokens("kubernetes")
+    assert tokens >= {"mlplat:kubernetes:ClusterLayer", "mlplat:kubernetes:Tenancy"}
+    missing = sorted(t for t in tokens if t.rsplit(":", 1)[1] not in text)
+    assert not missing, f"docs/architecture.md does not name these components: {missing}"

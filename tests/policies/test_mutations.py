@@ -308,7 +308,7 @@ TABLE: list[tuple[str, str, str, str | None, GraphEdit | StackFileEdit, str]] = 
     ("aws-prod", "no Cluster Autoscaler", AUTOSCALER, "eval-ng",
      dropped_named(HELM_RELEASE, "cluster-autoscaler-release"), "prod"),
     ("aws-prod", "train quota above the pool's GPUs", QUOTAS, "cluster-layer-queues-flavor-train",
-     gpu_quota("trainer", "train", 24.0), "prod"),
+     gpu_quota("trainer", "train", 40.0), "prod"),  # the pool: 4 nodes x 8 GPUs
 
     ("gcp-prod", "bucket without tiers", LIFECYCLE, "datasets-bucket",
      gcs_without("SetStorageClass", "datasets"), "prod"),

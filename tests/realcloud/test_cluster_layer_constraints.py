@@ -178,12 +178,6 @@ def _dns_endpoint(cluster: ResourceRecord) -> str:
     return str((endpoints.get("dnsEndpointConfig") or {}).get("endpoint") or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (mocks): blueprint/engine/mocks/__init__.py keeps the program's "
-    "controlPlaneEndpointsConfig input over the GKE mock's computed one (only arn/id are always "
-    "computed), so dnsEndpointConfig.endpoint is dropped and the kubeconfig server renders as 'https://'",
-)
 def test_gke_kubeconfig_server_is_the_dns_endpoint(every_case: dict[Cloud, list[Case]]) -> None:
     """gcloud container clusters get-credentials --dns-endpoint
     (cloud.google.com/sdk/gcloud/reference/container/clusters/get-credentials): the DNS endpoint
@@ -226,11 +220,6 @@ def test_eks_deployer_access_entry_names_the_iam_role_not_the_sts_session(every_
         assert {r.inputs["principalArn"] for r in associations} == {r.inputs["principalArn"] for r in entries}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: blueprint/data/charts.yaml pins jobset `version: PENDING` (and `source: PENDING`); "
-    "RESEARCH.md section 6 found 0.12.0 (oci://registry.k8s.io/jobset/charts/jobset)",
-)
 def test_every_chart_pin_is_a_semver_version() -> None:
     """Helm (helm.sh/docs/topics/charts, "Charts and Versioning"): every chart version is SemVer 2;
     `helm install --version PENDING` finds no chart."""
