@@ -23,6 +23,9 @@ CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "sch
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 VPC_CNI_SERVICE_ACCOUNT = "aws-node"  # kube-system, the add-on's DaemonSet
+NODE_MONITORING_ADDON = "eks-node-monitoring-agent"
+# Off by default in managed node groups; on in every one of ours (system and GPU pools).
+NODE_REPAIR = aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +60,7 @@ class Cluster(pulumi.ComponentResource):
     compute_ready: list[pulumi.Resource]  # what every node group waits for
     system_nodes: aws.eks.NodeGroup
     vpc_cni: aws.eks.Addon
+    node_monitoring: aws.eks.Addon
     admin_access: list[pulumi.Resource]  # the admins' access policy associations
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -190,10 +194,20 @@ class Cluster(pulumi.ComponentResource):
                     id=system_lt.id, version=system_lt.latest_version.apply(str)
                 ),
                 labels={POOL_LABEL: SYSTEM_POOL},
+                node_repair_config=NODE_REPAIR,
             ),
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[agent, self.vpc_cni], ignore_changes=size.ignore_changes
             ),
+        )
+        # Node health: the agent reports GPU (NVIDIA XID), kernel, network, storage and runtime
+        # failures as node conditions, which node auto repair (on in every managed node group)
+        # acts on: a GPU node whose accelerator fails is rebooted or replaced after 10 minutes
+        # (https://docs.aws.amazon.com/eks/latest/userguide/node-repair.html).
+        self.node_monitoring = aws.eks.Addon(
+            f"{name}-node-monitoring-agent",
+            aws.eks.AddonArgs(cluster_name=self.cluster.name, addon_name=NODE_MONITORING_ADDON),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.system_nodes]),
         )
         admins = dict.fromkeys((*args.admin_role_arns, *([args.deployer_arn] if args.deployer_arn else [])))
         self.admin_access = [self._admin(name, arn) for arn in admins]

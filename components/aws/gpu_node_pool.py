@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from blueprint.model import GpuPool
+from components.aws.cluster import NODE_REPAIR
 from components.aws.launch_template import secure_launch_template_args
 from components.aws.node_group_size import scaling
 from components.common.node_labels import node_labels
@@ -95,6 +96,7 @@ class GpuNodePool(pulumi.ComponentResource):
                     id=template.id, version=template.latest_version.apply(str)
                 ),
                 labels=node_labels(pool, "aws"),
+                node_repair_config=NODE_REPAIR,  # a GPU with XID errors is rebooted or replaced
                 taints=[
                     aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=EKS_TAINT_EFFECTS[t.effect])
                     for t in pool.taints

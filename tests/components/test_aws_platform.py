@@ -39,7 +39,7 @@ EXPECTED_DEV = {
     "aws:ec2/subnet:Subnet": 4,
     "aws:ec2/vpc:Vpc": 1,
     "aws:ec2/vpcEndpoint:VpcEndpoint": 1,  # S3 gateway endpoint on the private route tables
-    "aws:eks/addon:Addon": 4,  # Pod Identity agent, VPC CNI, EBS CSI driver, Mountpoint for S3
+    "aws:eks/addon:Addon": 5,  # Pod Identity agent, VPC CNI, node monitoring agent, EBS CSI, Mountpoint for S3
     "mlplat:aws:MountpointS3Driver": 1,
     "aws:eks/cluster:Cluster": 1,
     "aws:eks/nodeGroup:NodeGroup": 3,
@@ -777,3 +777,19 @@ def test_network_policies_are_enforced_and_buckets_mount_with_pod_credentials(aw
     assert "podIdentityAssociations" not in s3.inputs and "serviceAccountRoleArn" not in s3.inputs
     system = next(n for n in of_type(graph, "aws:eks/nodeGroup:NodeGroup") if n.name == "cluster-system")
     assert system.urn in s3.dependencies
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_every_node_group_repairs_its_nodes_with_the_node_monitoring_agent(aws_graphs, stack: str) -> None:  # type: ignore[no-untyped-def]
+    """Node auto repair is off by default in managed node groups; with it and the node
+    monitoring agent, a node whose GPU fails (AcceleratedHardwareReady, NVIDIA XID errors) is
+    rebooted or replaced after 10 minutes
+    (https://docs.aws.amazon.com/eks/latest/userguide/node-repair.html)."""
+    graph = aws_graphs[stack]
+    groups = of_type(graph, "aws:eks/nodeGroup:NodeGroup")
+    assert groups and all(g.inputs["nodeRepairConfig"] == {"enabled": True} for g in groups)
+    (agent,) = [
+        a for a in of_type(graph, "aws:eks/addon:Addon") if a.inputs["addonName"] == "eks-node-monitoring-agent"
+    ]
+    system = next(n for n in groups if n.name == "cluster-system")
+    assert system.urn in agent.dependencies
