@@ -32,6 +32,7 @@ from blueprint.model import (
     GpuPool,
     InCluster,
     Maintenance,
+    Monitoring,
     Network,
     SystemPool,
     Taint,
@@ -369,6 +370,7 @@ def _build(raw: dict[str, Any]) -> Blueprint:
             else DEFAULT_ALERTS,
             contacts=tuple(budget["contacts"]),
         ),
+        monitoring=Monitoring(contacts=tuple(raw.get("monitoring", {}).get("contacts") or budget["contacts"])),
     )
 
 

@@ -183,6 +183,14 @@ class Budget:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Monitoring:
+    """Where the stack's alerts go: one notification channel per stack, to these addresses.
+    The loader fills in the budget's contacts when the blueprint names none."""
+
+    contacts: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Blueprint:
     environment: Environment
     cloud: Cloud
@@ -208,6 +216,7 @@ class Blueprint:
     encryption: Encryption
     workloads: tuple[Workload, ...] = ()
     budget: Budget
+    monitoring: Monitoring
 
     @property
     def is_prod(self) -> bool:
