@@ -1,5 +1,6 @@
 """AWS Budgets: a monthly cost budget filtered to this stack's cost-allocation tag, ACTUAL
-alerts at each blueprint threshold and FORECASTED ones, emailed to the blueprint contacts.
+alerts at each blueprint threshold and FORECASTED ones, emailed to the blueprint contacts and
+sent to the stack's notification channel (notification_channel.py).
 The `ml-platform-stack` tag must be activated as a cost-allocation tag in the Billing console
 once per account (AWS offers no API for a new tag before it has appeared on a bill)."""
 
@@ -18,6 +19,8 @@ from components.common.tagging import STACK_TAG
 class BudgetArgs:
     budget: BudgetSpec
     stack: str
+    topic_arn: pulumi.Input[str] | None = None  # the stack's notification channel, alerted besides the emails
+    depends_on: tuple[pulumi.Resource, ...] = ()  # the topic's policy: Budgets checks it at creation
 
 
 class Budget(pulumi.ComponentResource):
@@ -41,10 +44,11 @@ class Budget(pulumi.ComponentResource):
                         threshold_type="PERCENTAGE",
                         notification_type="ACTUAL" if alert.type == "actual" else "FORECASTED",
                         subscriber_email_addresses=list(spec.contacts),
+                        subscriber_sns_topic_arns=[args.topic_arn] if args.topic_arn else None,
                     )
                     for alert in spec.alerts
                 ],
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         self.register_outputs({"name": budget.name})

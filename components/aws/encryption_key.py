@@ -102,6 +102,13 @@ def key_policy(args: EncryptionKeyArgs, role_arns: list[str]) -> str:
             "Resource": "*",
             "Condition": {"Bool": {"kms:GrantIsForAWSResource": True}},
         },
+        {  # the stack's alerts reach its SNS topic, encrypted with this key (notification_channel.py)
+            "Sid": "AlertPublishers",
+            "Effect": "Allow",
+            "Principal": {"Service": ["budgets.amazonaws.com", "cloudwatch.amazonaws.com", "costalerts.amazonaws.com"]},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+        },
         {
             "Sid": "CloudWatchLogs",
             "Effect": "Allow",

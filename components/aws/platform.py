@@ -31,6 +31,7 @@ from components.aws.mountpoint_s3_driver import MountpointS3Driver, MountpointS3
 from components.aws.naming import cluster_name
 from components.aws.network import Network, NetworkArgs
 from components.aws.node_group_size import SYSTEM_POOL, live_desired_sizes
+from components.aws.notification_channel import NotificationChannel, NotificationChannelArgs
 from components.aws.service_linked_roles import ServiceLinkedRoles, ServiceLinkedRolesArgs
 from components.aws.tiered_bucket import TieredBucket, TieredBucketArgs
 from components.common.access_logs import ACCESS_LOG_BUCKET, logs_access
@@ -240,7 +241,21 @@ class Platform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, providers=[layer.provider]),
             )
 
-        Budget("budget", BudgetArgs(budget=bp.budget, stack=stack), opts=child)
+        self.notification_channel = NotificationChannel(
+            "alerts",
+            NotificationChannelArgs(contacts=bp.monitoring.contacts, key_arn=key.arn, account_id=account),
+            opts=child,
+        )
+        Budget(
+            "budget",
+            BudgetArgs(
+                budget=bp.budget,
+                stack=stack,
+                topic_arn=self.notification_channel.arn,
+                depends_on=tuple(self.notification_channel.ready),
+            ),
+            opts=child,
+        )
 
         self.outputs = PlatformOutputs(
             cluster_name=cluster.name,

@@ -94,6 +94,11 @@ EXPECTED_DEV = {
     "mlplat:kubernetes:GpuRuntime": 1,
     "mlplat:kubernetes:Tenancy": 1,
     "pulumi:providers:kubernetes": 1,
+    # the stack's notification channel: an encrypted topic, its policy, one email per contact
+    "aws:sns/topic:Topic": 1,
+    "aws:sns/topicPolicy:TopicPolicy": 1,
+    "aws:sns/topicSubscription:TopicSubscription": 1,
+    "mlplat:aws:NotificationChannel": 1,
 }
 EXPECTED_PROD = {
     **EXPECTED_DEV,
@@ -793,3 +798,50 @@ def test_every_node_group_repairs_its_nodes_with_the_node_monitoring_agent(aws_g
     ]
     system = next(n for n in groups if n.name == "cluster-system")
     assert system.urn in agent.dependencies
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_one_notification_channel_encrypted_with_the_platform_key_that_alert_services_can_use(
+    aws_graphs, aws_blueprints, stack: str
+) -> None:  # type: ignore[no-untyped-def]
+    """An SNS topic encrypted with the platform key, an email subscription per
+    monitoring.contacts address, publishable by CloudWatch, Budgets and Cost Anomaly Detection
+    for this account only and over TLS only. Each of those services must also be allowed to use
+    the key, or its messages are dropped
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services)."""
+    graph, bp = aws_graphs[stack], aws_blueprints[stack]
+    key = of_type(graph, "aws:kms/key:Key")[0]
+    (topic,) = of_type(graph, "aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    subs = of_type(graph, "aws:sns/topicSubscription:TopicSubscription")
+    assert sorted((s.inputs["protocol"], s.inputs["endpoint"]) for s in subs) == sorted(
+        ("email", c) for c in bp.monitoring.contacts
+    )
+    assert all(s.inputs["topic"] == topic.outputs["arn"] for s in subs)
+    (policy,) = of_type(graph, "aws:sns/topicPolicy:TopicPolicy")
+    doc = policy_doc(policy.inputs["policy"])["Statement"]
+    publishers = next(st for st in doc if st["Sid"] == "AlertPublishers")
+    services = {"budgets.amazonaws.com", "cloudwatch.amazonaws.com", "costalerts.amazonaws.com"}
+    assert set(publishers["Principal"]["Service"]) == services
+    assert publishers["Resource"] == topic.outputs["arn"]
+    assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": key.outputs["arn"].split(":")[4]}}
+    assert any(st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for st in doc)
+    key_statements = policy_doc(key.inputs["policy"])["Statement"]
+    use = next(st for st in key_statements if st["Sid"] == "AlertPublishers")
+    assert set(use["Principal"]["Service"]) == services
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(use["Action"])
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "aws-prod"])
+def test_budget_alerts_reach_the_channel_after_its_policy_exists(aws_graphs, stack: str) -> None:  # type: ignore[no-untyped-def]
+    """AWS Budgets checks that it may publish to the topic when the budget is created
+    (https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html):
+    the budget waits for the topic's policy."""
+    graph = aws_graphs[stack]
+    (topic,) = of_type(graph, "aws:sns/topic:Topic")
+    (policy,) = of_type(graph, "aws:sns/topicPolicy:TopicPolicy")
+    (budget,) = of_type(graph, "aws:budgets/budget:Budget")
+    for notification in budget.inputs["notifications"]:
+        assert notification["subscriberSnsTopicArns"] == [topic.outputs["arn"]]
+        assert notification["subscriberEmailAddresses"]
+    assert policy.urn in budget.dependencies

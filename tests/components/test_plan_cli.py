@@ -46,7 +46,7 @@ def test_plan_text_is_a_tree_with_counts() -> None:
     assert lines[0] == "aws-dev (ml-platform)"
     assert lines[1] == "└─ platform  mlplat:aws:Platform"
     assert "     1  aws:eks/cluster:Cluster" in lines
-    assert any(line.startswith("129 cloud resources in 26 components") for line in lines), lines[-40:]
+    assert any(line.startswith("132 cloud resources in 27 components") for line in lines), lines[-40:]
 
 
 def failing_project(tmp_path: Path) -> Path:
@@ -82,9 +82,9 @@ def test_graph_mermaid_has_every_resource_parent_edges_and_dependencies() -> Non
     lines = out.splitlines()
     assert lines[0] == "flowchart LR"
     nodes = [line for line in lines if line.strip().startswith("n") and "[" in line and "-->" not in line]
-    assert len(nodes) == 155  # every resource of aws-dev, as in `mlbp plan`
+    assert len(nodes) == 159  # every resource of aws-dev, as in `mlbp plan`
     parent_edges = [line for line in lines if " --> " in line]
-    assert len(parent_edges) == 154  # all but the Platform root have a parent in the graph
+    assert len(parent_edges) == 158  # all but the Platform root have a parent in the graph
     label = {line.split("[")[0].split("(")[0].strip(): line for line in nodes}
     dependency = {(a, b) for a, _, b in (line.split() for line in lines if " -.-> " in line)}
     # The lifecycle configuration waits for versioning (depends_on in TieredBucket).
@@ -95,5 +95,5 @@ def test_graph_dot_is_a_digraph_with_dashed_dependencies() -> None:
     code, out = _mlbp("graph", "aws-dev", "--format", "dot")
     assert code == 0
     assert out.startswith('digraph "aws-dev" {') and out.rstrip().endswith("}")
-    assert out.count("[label=") == 155
+    assert out.count("[label=") == 159
     assert "[style=dashed];" in out

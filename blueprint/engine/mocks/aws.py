@@ -302,6 +302,20 @@ def _bucket_child(m: MockContext, s: State, auto: str) -> tuple[str, State]:
     return str(s.get("bucket", auto)), {}
 
 
+def _sns_topic(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    name = str(s.get("name") or auto)
+    topic_arn = arn(m, "sns", name)
+    return topic_arn, {"name": name, "arn": topic_arn, "owner": m.aws_account}
+
+
+def _sns_subscription(m: MockContext, s: State, auto: str) -> tuple[str, State]:
+    """An email subscription is pending until its address confirms it: SNS gives no ARN yet."""
+    topic = str(s.get("topic") or arn(m, "sns", "topic"))
+    pending = s.get("protocol") in ("email", "email-json")
+    sub_arn = "pending confirmation" if pending else f"{topic}:{uuid_id(m.stack, topic, auto)}"
+    return f"{topic}:{uuid_id(m.stack, topic, auto)}", {"arn": sub_arn, "pendingConfirmation": pending}
+
+
 _HANDLERS: dict[str, Handler] = {
     "aws:s3/bucket:Bucket": _bucket,
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _bucket_child,
@@ -341,5 +355,8 @@ _HANDLERS: dict[str, Handler] = {
     "aws:autoscaling/policy:Policy": _passthrough,
     "aws:autoscaling/tag:Tag": _passthrough,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:sns/topic:Topic": _sns_topic,
+    "aws:sns/topicPolicy:TopicPolicy": _passthrough,
+    "aws:sns/topicSubscription:TopicSubscription": _sns_subscription,
     "aws:budgets/budget:Budget": _budget,
 }
