@@ -112,6 +112,7 @@ S3_BUCKET = "aws:s3/bucket:Bucket"
 S3_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 S3_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 KMS_KEY = "aws:kms/key:Key"
+SNS_TOPIC = "aws:sns/topic:Topic"
 EKS = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
@@ -282,6 +283,8 @@ TABLE: list[tuple[str, str, str, str | None, GraphEdit | StackFileEdit, str]] = 
      bucket_named(S3_BUCKET, "checkpoints", {}, protect=False), "prod"),
     ("aws-prod", "key rotation off", ROTATE, "platform-key",
      named(KMS_KEY, "platform-key", {"enableKeyRotation": False}), "prod"),
+    ("aws-prod", "alert topic on the AWS managed key", "alert-topics-encrypted-with-customer-key", "alerts-topic",
+     named(SNS_TOPIC, "alerts-topic", {"kmsMasterKeyId": "alias/aws/sns"}), "prod"),
     ("aws-prod", "7-day key deletion window", WINDOW, "platform-key",
      named(KMS_KEY, "platform-key", {"deletionWindowInDays": 7.0}), "prod"),
     ("aws-prod", "public endpoint on", PRIVATE, "cluster-eks", named(EKS, "cluster-eks", PUBLIC_EKS), "prod"),

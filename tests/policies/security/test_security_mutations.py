@@ -74,6 +74,7 @@ ENDPOINT, AUDIT = "cluster-endpoints-private", "control-plane-audit-logging-enab
 HARDENED, IMDS = "cluster-identity-and-nodes-hardened", "imdsv2-required"
 DISKS, PUBLIC_IPS, IAM = "node-disks-encrypted-with-customer-key", "no-public-ips-on-nodes", "iam-least-privilege"
 EGRESS = "vm-egress-restricted"
+ALERT_TOPIC = "alert-topics-encrypted-with-customer-key"
 
 
 # --- editing a synthesized graph --------------------------------------------------------------
@@ -189,6 +190,8 @@ TABLE: list[tuple[str, str, str, str, str, Edit]] = [
      remove(S3_POLICY, component="models")),
     ("aws-prod", "prod", "key rotation off", ROTATE, "platform-key",
      change(KMS_KEY, {"enableKeyRotation": False}, name="platform-key")),
+    ("aws-prod", "prod", "alert topic unencrypted", ALERT_TOPIC, "alerts-topic",
+     change("aws:sns/topic:Topic", {"kmsMasterKeyId": DELETE}, name="alerts-topic")),
     ("aws-prod", "prod", "secrets not encrypted", SECRETS, "cluster-eks",
      change(EKS, {"encryptionConfig": DELETE}, name="cluster-eks")),
     ("aws-prod", "prod", "public endpoint on", ENDPOINT, "cluster-eks",
