@@ -1,5 +1,7 @@
 """A monthly Cost Management budget for the platform, with an Actual alert at each blueprint
-threshold and a Forecasted one, emailed to the blueprint contacts.
+threshold and a Forecasted one, emailed to the budget contacts and sent to the stack's action
+group (`notification_channel.py`, to `monitoring.contacts`; `contactGroups` takes action group
+ids at subscription scope, as here).
 
 Scope: AKS bills node VMs and disks (the GPU pools, most of the spend) in its own node
 resource group, outside the platform's. A budget scoped to the platform's resource group
@@ -9,6 +11,7 @@ Creating it needs "Cost Management Contributor" (or more) on the subscription.""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -25,6 +28,7 @@ class BudgetArgs:
     subscription_id: str
     resource_groups: tuple[str, ...]  # the platform's group and the AKS node group
     start_date: str  # first day of a month, ISO 8601
+    action_group_ids: Sequence[pulumi.Input[str]] = ()  # the stack's NotificationChannel
 
 
 def check_alert_count(spec: BudgetSpec) -> None:
@@ -59,6 +63,7 @@ class Budget(pulumi.ComponentResource):
                 threshold=alert.threshold_percent,
                 threshold_type=kind,
                 contact_emails=list(spec.contacts),
+                contact_groups=list(args.action_group_ids),
             )
         budget = consumption.Budget(
             f"{name}-monthly",

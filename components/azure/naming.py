@@ -8,6 +8,9 @@ import re
 
 AGENT_POOL_NAME_MAX = 12  # Linux agent pools: lower-case letters and digits, at most 12
 STORAGE_ACCOUNT_NAME_MAX = 24  # 3-24 lower-case letters and digits, unique across Azure
+# An action group's short name, shown in its SMS and email notifications, is at most 12
+# characters (https://learn.microsoft.com/azure/azure-monitor/alerts/action-groups).
+ACTION_GROUP_SHORT_NAME_MAX = 12
 
 
 def _digest(*parts: str, n: int) -> str:
@@ -50,3 +53,8 @@ def agent_pool_name(pool: str) -> str:
     if len(clean) <= AGENT_POOL_NAME_MAX:
         return clean
     return clean[: AGENT_POOL_NAME_MAX - 4] + _digest(pool, n=4)
+
+
+def action_group_short_name(stack: str) -> str:
+    """The stack's name, cut to Azure's 12 characters: what the notifications show."""
+    return stack[:ACTION_GROUP_SHORT_NAME_MAX].rstrip("-") or "mlplatform"

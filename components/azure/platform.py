@@ -21,6 +21,7 @@ from components.azure.gpu_node_pool import GpuNodePool, GpuNodePoolArgs, spot_ta
 from components.azure.iam import WorkloadIdentity, WorkloadIdentityArgs, grant_key
 from components.azure.maintenance import check_maintenance
 from components.azure.network import Network, NetworkArgs
+from components.azure.notification_channel import NotificationChannel, NotificationChannelArgs
 from components.azure.placement import Placement
 from components.azure.tiered_bucket import TieredBucket, TieredBucketArgs, check_tier_redundancy
 from components.common.access_logs import logs_access
@@ -55,6 +56,7 @@ def agent_pool_names(bp: Blueprint) -> dict[str, str]:
 
 class Platform(pulumi.ComponentResource):
     outputs: PlatformOutputs
+    notification_channel: NotificationChannel  # the stack's alerts: the budget now, alert rules later
 
     def __init__(
         self, name: str, bp: Blueprint, *, project: str, stack: str, opts: pulumi.ResourceOptions | None = None
@@ -238,6 +240,15 @@ class Platform(pulumi.ComponentResource):
                 opts=child,
             )
 
+        self.notification_channel = NotificationChannel(
+            "alerts",
+            NotificationChannelArgs(
+                placement=where,
+                contacts=bp.monitoring.contacts,
+                short_name=naming.action_group_short_name(stack),
+            ),
+            opts=child,
+        )
         Budget(
             "budget",
             BudgetArgs(
@@ -245,6 +256,7 @@ class Platform(pulumi.ComponentResource):
                 subscription_id=subscription,
                 resource_groups=(group_name, node_group),
                 start_date=first_of_this_month(),
+                action_group_ids=(self.notification_channel.action_group_id,),
             ),
             opts=child,
         )

@@ -1,7 +1,8 @@
 """Cloud Billing budgets on the blueprint's billing account, both of the blueprint's monthly
 amount, with threshold rules at each blueprint threshold on current or forecasted spend,
-emailed to the blueprint contacts through Cloud Monitoring email channels (billing admins are
-notified too). The amount is in USD: the billing account's currency must be USD.
+sent to the stack's Cloud Monitoring email channels (`notification_channel.py`, to
+`monitoring.contacts`; billing admins are notified too). The amount is in USD: the billing
+account's currency must be USD.
 
 - `<name>-monthly`: the project's costs that carry this stack's `ml-platform-stack` label (dev
   and prod may share a project). GKE nodes and disks inherit the cluster's labels; buckets,
@@ -20,7 +21,6 @@ https://github.com/hashicorp/terraform-provider-google/issues/7948). The deploye
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,7 +38,8 @@ class BudgetArgs:
     project: str  # the quota (billing) project for the Budget API calls
     project_number: pulumi.Input[str]
     stack: str
-    channel_depends_on: Sequence[pulumi.Resource] = ()  # the Cloud Monitoring API
+    # The stack's channels (`projects/<p>/notificationChannels/<n>`, NotificationChannel.names)
+    notification_channels: Sequence[pulumi.Input[str]]
     budget_depends_on: Sequence[pulumi.Resource] = ()  # the Billing Budget API
 
 
@@ -56,18 +57,6 @@ class Budget(pulumi.ComponentResource):
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplat:gcp:Budget", name, None, opts)
         spec = args.budget
-        channels = [
-            gcp.monitoring.NotificationChannel(
-                f"{name}-email-{hashlib.sha256(email.encode()).hexdigest()[:8]}",  # stable when reordered
-                gcp.monitoring.NotificationChannelArgs(
-                    type="email",
-                    display_name=f"ML platform budget {args.stack}: {email}",
-                    labels={"email_address": email},
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.channel_depends_on)),
-            )
-            for email in spec.contacts
-        ]
         self.provider = gcp.Provider(
             f"{name}-billing",
             gcp.ProviderArgs(project=args.project, billing_project=args.project, user_project_override=True),
@@ -99,7 +88,7 @@ class Budget(pulumi.ComponentResource):
                         for alert in spec.alerts
                     ],
                     all_updates_rule=gcp.billing.BudgetAllUpdatesRuleArgs(
-                        monitoring_notification_channels=[c.id for c in channels],
+                        monitoring_notification_channels=list(args.notification_channels),
                         disable_default_iam_recipients=False,
                     ),
                 ),

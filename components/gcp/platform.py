@@ -35,6 +35,7 @@ from components.gcp.iam import (
 )
 from components.gcp.naming import cluster_name, service_account_id
 from components.gcp.network import Network, NetworkArgs
+from components.gcp.notification_channel import FormerHome, NotificationChannel, NotificationChannelArgs
 from components.gcp.tiered_bucket import TieredBucket, TieredBucketArgs
 from components.kubernetes.cluster_layer import ClusterLayer, ClusterLayerArgs, StorageClassSpec
 from components.kubernetes.pools import pool_facts
@@ -74,6 +75,7 @@ def agent_waits(apis: ProjectApis) -> Mapping[str, list[pulumi.Resource]]:
 
 class Platform(pulumi.ComponentResource):
     outputs: PlatformOutputs
+    notification_channel: NotificationChannel  # the stack's alerts: budgets now, alert policies later
 
     def __init__(
         self, name: str, bp: Blueprint, *, project: str, stack: str, opts: pulumi.ResourceOptions | None = None
@@ -301,6 +303,20 @@ class Platform(pulumi.ComponentResource):
                 opts=child,
             )
 
+        self.notification_channel = NotificationChannel(
+            "alerts",
+            NotificationChannelArgs(
+                contacts=bp.monitoring.contacts,
+                stack=stack,
+                depends_on=apis.needed_by("gcp:monitoring/notificationChannel:NotificationChannel"),
+                # The budget created these channels until this component existed: aliases move
+                # them on existing stacks instead of replacing them.
+                former_home=FormerHome(
+                    parent_urn=pulumi.create_urn("budget", "mlplat:gcp:Budget", parent=self), prefix="budget"
+                ),
+            ),
+            opts=child,
+        )
         Budget(
             "budget",
             BudgetArgs(
@@ -309,7 +325,7 @@ class Platform(pulumi.ComponentResource):
                 project=gcp_project,
                 project_number=number,
                 stack=stack,
-                channel_depends_on=apis.needed_by("gcp:monitoring/notificationChannel:NotificationChannel"),
+                notification_channels=self.notification_channel.names,
                 budget_depends_on=apis.needed_by("gcp:billing/budget:Budget"),
             ),
             opts=child,

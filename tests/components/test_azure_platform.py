@@ -63,6 +63,7 @@ EXPECTED_DEV = {
     f"{T}:storage:BlobContainer": 3,
     f"{T}:storage:ManagementPolicy": 3,
     f"{T}:consumption:Budget": 1,
+    f"{T}:monitor:ActionGroup": 1,  # the stack's notification channel: one receiver per monitoring contact
     # AKS planned maintenance: cluster auto-upgrades and node images, both in the blueprint window
     f"{T}:containerservice:MaintenanceConfiguration": 2,
     # waits for grants to propagate: the encryption identity's and the disk set's key grants,
@@ -77,6 +78,7 @@ EXPECTED_DEV = {
     "mlplat:azure:TieredBucket": 3,
     "mlplat:azure:WorkloadIdentity": 2,
     "mlplat:azure:Budget": 1,
+    "mlplat:azure:NotificationChannel": 1,
     # The cluster layer: device plugin, Kueue; one namespace (both
     # workloads share `ml`), a flavor per pool, a queue pair per workload, the CMEK StorageClass.
     "kubernetes:core/v1:Namespace": 1,
@@ -220,7 +222,9 @@ def test_everything_lives_in_the_platform_group_and_region(
         if "resourceGroupName" in r.inputs:
             assert r.inputs["resourceGroupName"] == f"{stack}-rg", r.urn
         if "location" in r.inputs:
-            assert r.inputs["location"] == bp.region, r.urn
+            # Action groups are global: Azure places them (the notification channel test)
+            expected = "global" if r.type == f"{T}:monitor:ActionGroup" else bp.region
+            assert r.inputs["location"] == expected, r.urn
 
 
 # -- storage -------------------------------------------------------------------------------
@@ -964,6 +968,50 @@ def test_budget_alerts_follow_the_blueprint_and_cover_the_node_group(
     for n in b["notifications"].values():
         assert n["enabled"] is True and n["operator"] == "GreaterThan"
         assert n["contactEmails"] == list(bp.budget.contacts)
+        assert n["contactGroups"] == [one(graph, f"{T}:monitor:ActionGroup").outputs["id"]]
+
+
+def _assert_stack_action_group(graph: ResourceGraph, contacts: tuple[str, ...], group: str, stack: str) -> None:
+    """One action group in the stack's resource group, location `global`, enabled, a short
+    name of at most 12 characters, one email receiver per contact with the common alert
+    schema; every budget notification sends to it by id
+    (https://learn.microsoft.com/azure/azure-monitor/alerts/action-groups)."""
+    action_group = one(graph, f"{T}:monitor:ActionGroup")
+    assert action_group.parent == one(graph, "mlplat:azure:NotificationChannel").urn
+    a = action_group.inputs
+    assert (a["resourceGroupName"], a["location"], a["enabled"]) == (group, "global", True)
+    assert 0 < len(a["groupShortName"]) <= 12
+    assert a["groupShortName"] == naming.action_group_short_name(stack)
+    assert [r["emailAddress"] for r in a["emailReceivers"]] == list(contacts)
+    assert all(r["useCommonAlertSchema"] is True for r in a["emailReceivers"])
+    assert len({r["name"] for r in a["emailReceivers"]}) == len(contacts)  # unique within the group
+    rid = action_group.outputs["id"]
+    assert re.fullmatch(
+        rf"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/Microsoft\.Insights/actionGroups/[^/]+", rid
+    ), rid
+    for n in one(graph, f"{T}:consumption:Budget").inputs["notifications"].values():
+        assert n["contactGroups"] == [rid]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_one_action_group_with_a_receiver_per_monitoring_contact(
+    graphs: dict[str, ResourceGraph], blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    bp = blueprints[stack]
+    assert bp.monitoring.contacts == bp.budget.contacts  # the shipped stacks name no monitoring contacts
+    _assert_stack_action_group(graphs[stack], bp.monitoring.contacts, f"{stack}-rg", stack)
+
+
+def test_monitoring_contacts_override_the_budgets_for_the_action_group(existing_graph: ResourceGraph) -> None:
+    _assert_stack_action_group(existing_graph, MONITORING_CONTACTS, "shared-ml", "azure-existing")
+    for n in one(existing_graph, f"{T}:consumption:Budget").inputs["notifications"].values():
+        assert n["contactEmails"] == ["ml-platform@example.com"]  # the budget still mails its own
+
+
+def test_action_group_short_names_fit_azure() -> None:
+    assert naming.action_group_short_name("azure-prod") == "azure-prod"
+    assert naming.action_group_short_name("a-very-long-stack-name") == "a-very-long"
+    assert naming.action_group_short_name("abcdefghijk-x") == "abcdefghijk"
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -990,9 +1038,10 @@ def test_every_taggable_resource_has_the_cost_tags(
         "operationalinsights:Workspace",
         "monitor:DataCollectionRule",
         "monitor:AutoscaleSetting",
+        "monitor:ActionGroup",
         "storage:StorageAccount",
     }
-    assert len(taggable) == (25 if bp.is_prod else 24)  # one more GPU pool in prod
+    assert len(taggable) == (26 if bp.is_prod else 25)  # one more GPU pool in prod; + the action group
     for r in taggable:
         tags = r.inputs["tags"]
         assert set(REQUIRED_TAG_KEYS) <= set(tags), r.urn
@@ -1059,13 +1108,18 @@ EXISTING_VNET = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/net/providers/Mic
 EXISTING_SUBNET = f"{EXISTING_VNET}/subnets/aks-nodes"
 
 
+MONITORING_CONTACTS = ("oncall@example.com", "gpu-team@example.com")
+
+
 @pytest.fixture(scope="module")
 def existing_graph(tmp_path_factory: pytest.TempPathFactory) -> ResourceGraph:
-    """azure-dev deployed into an existing resource group and network."""
+    """azure-dev deployed into an existing resource group and network, with monitoring
+    contacts of its own."""
     doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.azure-dev.yaml").read_text(encoding="utf-8"))
     blueprint = doc["config"]["ml-platform:blueprint"]
     blueprint["azure"]["resourceGroup"] = "shared-ml"
     blueprint["network"] = {"existingNetworkId": EXISTING_VNET, "existingSubnetIds": [EXISTING_SUBNET]}
+    blueprint["monitoring"] = {"contacts": list(MONITORING_CONTACTS)}
     path = tmp_path_factory.mktemp("stacks") / "Pulumi.azure-existing.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     [result] = synthesize_stacks(ROOT, [path], jobs=1)

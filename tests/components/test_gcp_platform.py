@@ -3,6 +3,7 @@ and the properties that make them secure and cheap."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -26,6 +27,7 @@ from components.gcp.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.gcp.gpu_node_pool import node_locations
 from components.gcp.naming import cluster_name, firewall_name, service_account_id
 from components.gcp.network import lookup_subnetwork
+from components.gcp.notification_channel import email_resource_name
 from tests.components.conftest import ROOT, of_type, parent_name
 
 GCP_STACKS = ("gcp-dev", "gcp-prod")
@@ -83,7 +85,7 @@ EXPECTED_DEV = {
     "gcp:kms/cryptoKey:CryptoKey": 1,
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": 3,  # storage, GKE and Compute agents; no keyAccess
     "gcp:kms/keyRing:KeyRing": 1,
-    "gcp:monitoring/notificationChannel:NotificationChannel": 1,  # one contact
+    "gcp:monitoring/notificationChannel:NotificationChannel": 1,  # one monitoring contact (the budget's)
     "gcp:projects/iAMMember:IAMMember": 4,  # node account 2 roles + batch-cpu account 2 roles
     "gcp:serviceaccount/account:Account": 4,  # nodes, notebook, trainer, batch-cpu
     "gcp:serviceaccount/iAMMember:IAMMember": 2,  # one Workload Identity binding per workload
@@ -96,6 +98,7 @@ EXPECTED_DEV = {
     "mlplat:gcp:GpuNodePool": 2,
     "mlplat:gcp:Network": 1,
     "mlplat:gcp:NodeServiceAccount": 1,
+    "mlplat:gcp:NotificationChannel": 1,  # the stack's channels, which the budgets use
     "mlplat:gcp:Platform": 1,
     "mlplat:gcp:TieredBucket": 3,
     "mlplat:gcp:WorkloadIdentity": 2,
@@ -777,9 +780,13 @@ MAINTENANCE = {
 }
 
 
+MONITORING_CONTACTS = ("oncall@example.com", "gpu-team@example.com")
+
+
 @pytest.fixture(scope="module")
 def variant_graphs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ResourceGraph]:
-    """gcp-prod with `egress: all` on its VM group; gcp-dev in an existing (Shared VPC) network;
+    """gcp-prod with `egress: all` on its VM group; gcp-dev in an existing (Shared VPC) network,
+    with monitoring contacts of its own;
     gcp-prod with usage logs and a maintenance window with blackouts; gcp-dev with an on-demand
     group of GPU machines."""
     folder = tmp_path_factory.mktemp("stacks")
@@ -791,6 +798,7 @@ def variant_graphs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Resour
         "existingNetworkId": EXISTING_NETWORK,
         "existingSubnetIds": [EXISTING_SUBNET],
     }
+    dev["config"]["ml-platform:blueprint"]["monitoring"] = {"contacts": list(MONITORING_CONTACTS)}
     logs = yaml.safe_load((ROOT / "stacks" / "Pulumi.gcp-prod.yaml").read_text(encoding="utf-8"))
     logs_bp = logs["config"]["ml-platform:blueprint"]
     logs_bp["gcp"]["usageLogs"] = True
@@ -910,11 +918,55 @@ def test_budget_thresholds_filter_and_email_channels(
         {"thresholdPercent": 1.0, "spendBasis": "FORECASTED_SPEND"},
     ]
     assert len(bp.budget.alerts) == 4
-    channels = of_type(graph, "gcp:monitoring/notificationChannel:NotificationChannel")
-    assert i["allUpdatesRule"]["monitoringNotificationChannels"] == [c.id for c in channels]
-    assert [(c.inputs["type"], c.inputs["labels"]) for c in channels] == [
-        ("email", {"email_address": e}) for e in bp.budget.contacts
-    ]
+    [channel] = of_type(graph, "gcp:monitoring/notificationChannel:NotificationChannel")
+    assert i["allUpdatesRule"]["monitoringNotificationChannels"] == [channel.outputs["name"]]
+    assert project_budget.inputs["allUpdatesRule"] == i["allUpdatesRule"]
+
+
+# -- notification channel ------------------------------------------------------------------
+def _assert_stack_channels(graph: ResourceGraph, contacts: tuple[str, ...], stack: str) -> None:
+    """One Cloud Monitoring email channel per contact, type `email` with the address in the
+    `email_address` label, children of the stack's NotificationChannel; both budgets name
+    exactly these channels (`projects/<p>/notificationChannels/<n>`)
+    (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.notificationChannels)."""
+    [component] = of_type(graph, "mlplat:gcp:NotificationChannel")
+    # Registration order is the engine's (they are created concurrently): key them by address.
+    registered = of_type(graph, "gcp:monitoring/notificationChannel:NotificationChannel")
+    channels = {c.inputs["labels"]["email_address"]: c for c in registered}
+    assert len(registered) == len(contacts) and set(channels) == set(contacts)
+    for email, c in channels.items():
+        assert (c.inputs["type"], c.inputs["labels"]) == ("email", {"email_address": email})
+        assert c.parent == component.urn
+        assert c.name == email_resource_name("alerts", email)
+        assert c.inputs["displayName"] == f"ML platform {stack}: {email}"
+    names = [channels[e].outputs["name"] for e in contacts]  # the budgets name them in contacts' order
+    assert all(re.fullmatch(rf"projects/{PROJECT}/notificationChannels/\d+", n) for n in names), names
+    for budget in of_type(graph, "gcp:billing/budget:Budget"):
+        assert budget.inputs["allUpdatesRule"]["monitoringNotificationChannels"] == names, budget.name
+    api = next(r for r in of_type(graph, "gcp:projects/service:Service") if r.name == "apis-monitoring")
+    assert all(api.urn in c.dependencies for c in channels.values())
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_one_email_channel_per_monitoring_contact_and_the_budgets_use_them(
+    gcp_graphs: dict[str, ResourceGraph], gcp_blueprints: dict[str, Blueprint], stack: str
+) -> None:
+    bp = gcp_blueprints[stack]
+    assert bp.monitoring.contacts == bp.budget.contacts  # the shipped stacks name no monitoring contacts
+    _assert_stack_channels(gcp_graphs[stack], bp.monitoring.contacts, stack)
+
+
+def test_monitoring_contacts_override_the_budgets_for_the_channels(variant_graphs: dict[str, ResourceGraph]) -> None:
+    _assert_stack_channels(variant_graphs["gcp-existing"], MONITORING_CONTACTS, "gcp-existing")
+
+
+def test_channel_names_keep_the_budgets_scheme_so_aliases_find_the_old_channels() -> None:
+    """The channels were `budget-email-<sha256[:8]>` children of the Budget; the alias names
+    that resource, so existing stacks move the channels rather than replace them."""
+    email = "ml-platform-alerts@example.com"
+    digest = hashlib.sha256(email.encode()).hexdigest()[:8]
+    assert email_resource_name("budget", email) == f"budget-email-{digest}"
+    assert email_resource_name("alerts", email) == f"alerts-email-{digest}"
 
 
 # -- labels ------------------------------------------------------------------------------

@@ -433,5 +433,6 @@ _HANDLERS: dict[str, Handler] = {
     "azure-native:monitor:AutoscaleSetting": _in_group(
         "Microsoft.Insights", "autoscalesettings", "autoscaleSettingName"
     ),
+    "azure-native:monitor:ActionGroup": _in_group("Microsoft.Insights", "actionGroups", "actionGroupName"),
     "azure-native:consumption:Budget": _budget,
 }
