@@ -1,7 +1,7 @@
 """What real clusters, charts and controllers require of the cluster layer that mocks cannot
 see, asserted over every case of every cloud (the shipped stacks and every generated preset,
 region and environment; tests/realcloud/conftest.py). One test per constraint; each docstring
-names its source (facts gathered in the session's RESEARCH.md, sections 1-4, read 2026-12-03)."""
+names its source (facts in docs/research/cluster-layer.md, sections 1-4, read 2026-12-03)."""
 
 from __future__ import annotations
 

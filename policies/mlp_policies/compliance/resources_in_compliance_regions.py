@@ -9,7 +9,9 @@ Every resource that states or reveals its region is judged: AWS `region`, the AR
 `availabilityZone`; GCP `region`, `location` (a zone counts as its region; GCS locations are
 upper case) or `zone`; Azure `location`; else its provider's configured region. Resources
 without a region (IAM, global services) are not judged. A resource in a location that no list
-names (`global`, a GCS dual-region) fails: allow it in the config if it is acceptable.
+names (`global`, a GCS dual-region) fails: allow it in the config if it is acceptable. Azure
+action groups are the exception: the service takes only `global` (like the budgets, which hold
+the same contact addresses and have no location), so they are not judged.
 """
 
 from __future__ import annotations
@@ -90,7 +92,14 @@ def _same_cloud(regions: list[str], cloud: Cloud) -> list[str]:
     return [r for r in regions if r in catalog[cloud]] + unlisted
 
 
+GLOBAL_ONLY = frozenset(
+    {"azure-native:monitor:ActionGroup"}
+)  # https://learn.microsoft.com/azure/azure-monitor/alerts/action-groups
+
+
 def _in_allowed(r: Resource, limits: dict[str, list[str]]) -> Outcome:
+    if r.type in GLOBAL_ONLY:
+        return not_applicable(f"{r} is a global-only service (action groups take no region)")
     region = region_of(r)
     if region is None:
         return not_applicable(f"{r} states no region")

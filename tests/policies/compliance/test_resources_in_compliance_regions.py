@@ -143,3 +143,15 @@ def test_a_stack_without_blueprint_is_unknown_not_compliant(monkeypatch: pytest.
         "the compliance regimes of stack no-such-stack are unknown: "
         "stacks/Pulumi.no-such-stack.yaml: no such stack file"
     )
+
+
+def test_azure_action_groups_take_only_global_and_are_not_judged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Action groups accept only the `global` location
+    (https://learn.microsoft.com/azure/azure-monitor/alerts/action-groups); a storage account
+    there would still fail."""
+    group = res("azure-native:monitor:ActionGroup", "alerts-group", {"location": "global"})
+    with stack_blueprint(monkeypatch, regimes("gdpr")):
+        statuses, failures, _ = stack_verdict(RULE, [group], PROD)
+        assert "not-applicable" in statuses and "fail" not in statuses and failures == set()
+        statuses, failures, _ = stack_verdict(RULE, [changed(azure_account(), {"location": "global"})], PROD)
+    assert "fail" in statuses and failures
