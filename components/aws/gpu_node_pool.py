@@ -32,6 +32,13 @@ def node_volumes(node_image: str, disk_size_gib: int) -> dict[str, int]:
 
 EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 CA_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
+# The Cluster Autoscaler's AWS GPULabel: on a node from its first boot, the autoscaler waits for
+# its GPUs to register instead of adding more nodes (cluster_autoscaler.py).
+GPU_LABEL = "k8s.amazonaws.com/accelerator"
+
+
+def eks_node_labels(pool: GpuPool) -> dict[str, str]:
+    return {**node_labels(pool, "aws"), GPU_LABEL: pool.accelerator}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +56,7 @@ class GpuNodePoolArgs:
 def autoscaler_tags(pool: GpuPool) -> dict[str, str]:
     """Cluster Autoscaler reads these from the ASG to build a node template when the group
     has zero nodes: without them a pending GPU pod never triggers a scale-up from zero."""
-    tags = {f"{CA_TEMPLATE}/label/{k}": v for k, v in node_labels(pool, "aws").items()}
+    tags = {f"{CA_TEMPLATE}/label/{k}": v for k, v in eks_node_labels(pool).items()}
     tags.update({f"{CA_TEMPLATE}/taint/{t.key}": f"{t.value}:{t.effect}" for t in pool.taints})
     tags[f"{CA_TEMPLATE}/resources/nvidia.com/gpu"] = str(pool.accelerator_count)
     return tags
@@ -95,7 +102,7 @@ class GpuNodePool(pulumi.ComponentResource):
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                     id=template.id, version=template.latest_version.apply(str)
                 ),
-                labels=node_labels(pool, "aws"),
+                labels=eks_node_labels(pool),
                 node_repair_config=NODE_REPAIR,  # a GPU with XID errors is rebooted or replaced
                 taints=[
                     aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=EKS_TAINT_EFFECTS[t.effect])

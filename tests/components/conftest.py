@@ -44,3 +44,25 @@ def parent_name(graph: ResourceGraph, record: ResourceRecord) -> str:
 
 def policy_doc(text: str) -> dict:  # type: ignore[type-arg]
     return json.loads(text)
+
+
+def cluster_layer_counts(*, releases: int) -> dict[str, int]:
+    """The cluster layer of a shipped dev stack (two workloads in one namespace, two GPU pools,
+    the distributed engine on), by type: the same on every cloud but for its Helm releases."""
+    return {
+        "kubernetes:core/v1:Namespace": 1,
+        "kubernetes:core/v1:ResourceQuota": 1,
+        "kubernetes:core/v1:ServiceAccount": 2,
+        "kubernetes:helm.sh/v3:Release": releases,
+        "mlplat:kubernetes:DistributedEngine": 1,
+        "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue": 2,
+        "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": 2,
+        "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": 2,
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
+        "kubernetes:storage.k8s.io/v1:StorageClass": 1,
+        "mlplat:kubernetes:ClusterLayer": 1,
+        "mlplat:kubernetes:GpuQueues": 1,
+        "mlplat:kubernetes:GpuRuntime": 1,
+        "mlplat:kubernetes:Tenancy": 1,
+        "pulumi:providers:kubernetes": 1,
+    }

@@ -25,7 +25,7 @@ from components.azure.platform import agent_pool_names
 from components.azure.tiered_bucket import check_tier_redundancy
 from components.common.sdk import resource_parameters
 from components.common.tagging import REQUIRED_TAG_KEYS
-from tests.components.conftest import ROOT, of_type
+from tests.components.conftest import ROOT, cluster_layer_counts, of_type
 
 STACKS = ("azure-dev", "azure-prod")
 T = "azure-native"
@@ -79,23 +79,8 @@ EXPECTED_DEV = {
     "mlplat:azure:WorkloadIdentity": 2,
     "mlplat:azure:Budget": 1,
     "mlplat:azure:NotificationChannel": 1,
-    # The cluster layer: device plugin, Kueue; one namespace (both
-    # workloads share `ml`), a flavor per pool, a queue pair per workload, the CMEK StorageClass.
-    "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:ResourceQuota": 1,
-    "kubernetes:core/v1:ServiceAccount": 2,
-    "kubernetes:helm.sh/v3:Release": 4,  # + KubeRay and JobSet (distributedEngine)
-    "mlplat:kubernetes:DistributedEngine": 1,
-    "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue": 2,
-    "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": 2,
-    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": 2,
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
-    "kubernetes:storage.k8s.io/v1:StorageClass": 1,
-    "mlplat:kubernetes:ClusterLayer": 1,
-    "mlplat:kubernetes:GpuQueues": 1,
-    "mlplat:kubernetes:GpuRuntime": 1,
-    "mlplat:kubernetes:Tenancy": 1,
-    "pulumi:providers:kubernetes": 1,
+    # The cluster layer (the device plugin, Kueue, KubeRay, JobSet); both workloads share the `ml` namespace.
+    **cluster_layer_counts(releases=4),
 }
 EXPECTED_PROD = {
     **EXPECTED_DEV,

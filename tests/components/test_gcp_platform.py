@@ -28,7 +28,7 @@ from components.gcp.gpu_node_pool import node_locations
 from components.gcp.naming import cluster_name, firewall_name, service_account_id
 from components.gcp.network import lookup_subnetwork
 from components.gcp.notification_channel import email_resource_name
-from tests.components.conftest import ROOT, of_type, parent_name
+from tests.components.conftest import ROOT, cluster_layer_counts, of_type, parent_name
 
 GCP_STACKS = ("gcp-dev", "gcp-prod")
 PROJECT = "my-ml-project"
@@ -102,23 +102,8 @@ EXPECTED_DEV = {
     "mlplat:gcp:Platform": 1,
     "mlplat:gcp:TieredBucket": 3,
     "mlplat:gcp:WorkloadIdentity": 2,
-    # The cluster layer: Kueue only: GKE brings its own device plugin; one namespace (both
-    # workloads share `ml`), a flavor per pool, a queue pair per workload, the CMEK StorageClass.
-    "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:ResourceQuota": 1,
-    "kubernetes:core/v1:ServiceAccount": 2,
-    "kubernetes:helm.sh/v3:Release": 3,  # + KubeRay and JobSet (distributedEngine)
-    "mlplat:kubernetes:DistributedEngine": 1,
-    "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue": 2,
-    "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": 2,
-    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": 2,
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
-    "kubernetes:storage.k8s.io/v1:StorageClass": 1,
-    "mlplat:kubernetes:ClusterLayer": 1,
-    "mlplat:kubernetes:GpuQueues": 1,
-    "mlplat:kubernetes:GpuRuntime": 1,
-    "mlplat:kubernetes:Tenancy": 1,
-    "pulumi:providers:kubernetes": 1,
+    # The cluster layer (Kueue, KubeRay, JobSet; GKE brings its own device plugin), one namespace.
+    **cluster_layer_counts(releases=3),
 }
 EXPECTED_PROD = {
     **EXPECTED_DEV,
